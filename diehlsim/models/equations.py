@@ -1,0 +1,94 @@
+"""Equation strings of the Diehl & Cook (2015) network, written as in the paper.
+
+Conductances ``ge``/``gi`` are dimensionless (in units of the leak conductance), so a
+synaptic weight is the jump of the conductance on a spike, as in the original code.
+"""
+
+# tau dv/dt = (v_rest - v) + ge (E_exc - v) + gi (E_inh - v): the same form for both layers.
+MEMBRANE = """
+dv/dt = ((v_rest - v) + ge*(E_exc - v) + gi*(E_inh - v)) / tau_m : volt (unless refractory)
+dge/dt = -ge / tau_ge : 1
+dgi/dt = -gi / tau_gi : 1
+"""
+
+# Adaptive threshold (decays only while learning) and the postsynaptic STDP traces.
+EXCITATORY = MEMBRANE + """
+dtheta/dt = -learning * theta / tau_theta : volt
+dpost1/dt = -post1 / tau_post1 : 1
+dpost2/dt = -post2 / tau_post2 : 1
+colsum : 1
+learning : 1 (shared)
+"""
+
+EXCITATORY_THRESHOLD = "v > v_thresh + theta - theta_offset"
+# Only added when the lockout is longer than the refractory clamp (Brian2 ports: 50 ms).
+EXCITATORY_LOCKOUT = " and t - lastspike >= spike_lockout"
+EXCITATORY_RESET = """
+v = v_reset
+theta += learning * theta_plus
+post1 = 1
+post2 = 1
+"""
+
+INHIBITORY = MEMBRANE
+INHIBITORY_THRESHOLD = "v > v_thresh"
+INHIBITORY_RESET = "v = v_reset"
+
+# One Poisson input per pixel: rate = pixel / 8 Hz * intensity while the input is on.
+# The image comes from the chunk's TimedArray, indexed by the controller's image_index.
+INPUT = """
+rate = stimulus(image_index * second, i) * intensity * input_on : Hz
+image_index : integer (linked)
+intensity : 1 (linked)
+input_on : 1 (linked)
+"""
+# No random number is drawn for a silent pixel (C's && short-circuits).
+INPUT_THRESHOLD = "rate > 0*Hz and rand() < rate * dt"
+
+# The presentation protocol, run inside the simulation by a one-neuron controller.
+CONTROLLER = """
+image_index : integer
+n_images : integer (shared)
+intensity : 1
+repeats : integer
+n_spikes : integer
+input_on : 1
+step_off : 1
+rng_seed : integer (shared)
+"""
+# At the start of every slot (presentation + rest): input on if an image is left.
+CONTROLLER_SLOT_START = """
+input_on = int(image_index < n_images)
+n_spikes = 0
+step_off = t_in_timesteps + steps_on - 1
+"""
+# The controller "spikes" on the last step of a presentation; its reset decides what comes next.
+CONTROLLER_END = "input_on > 0 and t_in_timesteps >= step_off"
+CONTROLLER_DECIDE = """
+input_on = 0
+accept = int(n_spikes >= min_spikes or repeats >= max_repeats)
+image_index += accept
+intensity = accept * start_intensity + (1 - accept) * (intensity + intensity_step)
+repeats = (1 - accept) * (repeats + 1)
+"""
+
+# Input -> excitatory synapses. xpre is the nearest-spike presynaptic trace at the synapse
+# (arrival after the delay), computed from the absolute time step of the last arrival.
+INPUT_SYNAPSE = """
+w : 1
+lastpre : 1
+step_offset : 1 (shared)
+xpre = exp(-(t_in_timesteps + step_offset - lastpre) * dt / tau_pre) : 1
+"""
+INPUT_SYNAPSE_ON_PRE = """
+ge_post += w
+lastpre = t_in_timesteps + step_offset
+"""
+
+# Weight normalisation at the start of every presentation (only while learning), in three
+# sweeps over the synapses per presentation rather than a (summed) variable every step.
+NORMALISE_RESET = "colsum = 0"
+NORMALISE_SUM = "colsum_post += w"
+NORMALISE_SCALE = (
+    "w = w * (1 + learning_post * (weight_sum_target / (colsum_post + int(colsum_post == 0)) - 1))"
+)

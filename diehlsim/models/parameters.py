@@ -1,0 +1,244 @@
+"""Parameters of the Diehl & Cook (2015) network, with Brian2 units.
+
+Every default is the value of the original code (``peter-u-diehl/stdp-mnist``,
+``Diehl&Cook_spiking_MNIST.py``) unless its comment says otherwise. Change any of them
+with :func:`dataclasses.replace` or the keyword arguments of :func:`default_parameters`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from brian2 import Hz, Quantity, mV, ms, second
+from brian2.units.fundamentalunits import DimensionMismatchError, fail_for_dimension_mismatch
+
+from diehlsim.errors import ConfigurationError
+
+
+def _q(value: Quantity):
+    """A dataclass field defaulting to a quantity (quantities are arrays: not hashable)."""
+    return field(default_factory=lambda: value)
+
+
+@dataclass(frozen=True)
+class ExcitatoryParameters:
+    """Conductance-based LIF neurons with an adaptive threshold (layer 'Ae')."""
+
+    tau_m: Quantity = _q(100 * ms)
+    v_rest: Quantity = _q(-65 * mV)
+    v_reset: Quantity = _q(-65 * mV)
+    v_thresh: Quantity = _q(-52 * mV)
+    E_exc: Quantity = _q(0 * mV)
+    E_inh: Quantity = _q(-100 * mV)
+    tau_ge: Quantity = _q(1 * ms)
+    tau_gi: Quantity = _q(2 * ms)
+    refractory: Quantity = _q(5 * ms)
+    # Brian2 ports gate spikes with `dtimer/dt = 0.1` and `timer > 5 ms`: a 50 ms lockout.
+    # The Brian 1 original has only the 5 ms refractory clamp (lockout = refractory).
+    spike_lockout: Quantity = _q(5 * ms)
+    # The threshold is v_thresh + theta - theta_offset; theta starts at theta_init.
+    theta_init: Quantity = _q(20 * mV)
+    theta_offset: Quantity = _q(20 * mV)
+    theta_plus: Quantity = _q(0.05 * mV)
+    tau_theta: Quantity = _q(1e7 * ms)
+    # Initial membrane potential, relative to v_rest (the original starts at v_rest - 40 mV).
+    v_init_offset: Quantity = _q(-40 * mV)
+
+
+@dataclass(frozen=True)
+class InhibitoryParameters:
+    """Conductance-based LIF neurons that provide lateral inhibition (layer 'Ai')."""
+
+    tau_m: Quantity = _q(10 * ms)
+    v_rest: Quantity = _q(-60 * mV)
+    v_reset: Quantity = _q(-45 * mV)
+    v_thresh: Quantity = _q(-40 * mV)
+    E_exc: Quantity = _q(0 * mV)
+    E_inh: Quantity = _q(-85 * mV)
+    tau_ge: Quantity = _q(1 * ms)
+    tau_gi: Quantity = _q(2 * ms)
+    refractory: Quantity = _q(2 * ms)
+    v_init_offset: Quantity = _q(-40 * mV)
+
+
+@dataclass(frozen=True)
+class ConnectionParameters:
+    """Weights and delays of the three projections (conductances in units of the leak)."""
+
+    w_input_min: float = 0.003  # the original initial weights are U(0, 0.3) + 0.003
+    w_input_max: float = 0.303
+    w_max: float = 1.0
+    delay_input_min: Quantity = _q(0 * ms)
+    delay_input_max: Quantity = _q(10 * ms)
+    w_exc_inh: float = 10.4
+    w_inh_exc: float = 17.0
+    # Column sum of every excitatory neuron's input weights at the start of each presentation.
+    # 78 is the original's value for 784 inputs (0.1 per input); see normalisation_target().
+    weight_sum: float = 78.0
+
+
+@dataclass(frozen=True)
+class ProtocolParameters:
+    """Presentation protocol (run inside the generated code by the controller group)."""
+
+    dt: Quantity = _q(0.5 * ms)
+    presentation_time: Quantity = _q(350 * ms)
+    rest_time: Quantity = _q(150 * ms)
+    # rate = pixel / 8 * intensity, so intensity 2 gives at most 63.75 Hz.
+    rate_per_pixel: Quantity = _q((1 / 8) * Hz)
+    start_intensity: float = 2.0
+    intensity_step: float = 1.0
+    min_spikes: int = 5
+    # The original loops until 5 spikes come; a cap keeps a silent network from stalling.
+    # At intensity 2 + 20 = 22 (max 701 Hz per pixel) every trained network we saw responds.
+    max_repeats: int = 20
+
+    @property
+    def slot_time(self) -> Quantity:
+        return self.presentation_time + self.rest_time
+
+
+@dataclass(frozen=True)
+class NetworkParameters:
+    """Everything that defines a network, with units; the STDP rule is chosen by name."""
+
+    n_input: int = 784
+    n_exc: int = 100
+    stdp_rule: str = "triplet"
+    stdp: dict = field(default_factory=dict)  # overrides of the rule's own parameters
+    exc: ExcitatoryParameters = field(default_factory=ExcitatoryParameters)
+    inh: InhibitoryParameters = field(default_factory=InhibitoryParameters)
+    conn: ConnectionParameters = field(default_factory=ConnectionParameters)
+    protocol: ProtocolParameters = field(default_factory=ProtocolParameters)
+
+    def normalisation_target(self) -> float:
+        """Column sum of the input weights: ``weight_sum`` scaled by ``n_input / 784``.
+
+        Keeping the mean weight per input synapse equal (0.0995) keeps the expected input
+        conductance per presentation of a 32x32 image comparable to MNIST's; 1024 inputs
+        give 101.9.
+        """
+        return self.conn.weight_sum * self.n_input / 784
+
+
+_UNITS = {
+    ExcitatoryParameters: {
+        "tau_m": ms, "v_rest": mV, "v_reset": mV, "v_thresh": mV, "E_exc": mV, "E_inh": mV,
+        "tau_ge": ms, "tau_gi": ms, "refractory": ms, "spike_lockout": ms, "theta_init": mV,
+        "theta_offset": mV, "theta_plus": mV, "tau_theta": ms, "v_init_offset": mV,
+    },
+    InhibitoryParameters: {
+        "tau_m": ms, "v_rest": mV, "v_reset": mV, "v_thresh": mV, "E_exc": mV, "E_inh": mV,
+        "tau_ge": ms, "tau_gi": ms, "refractory": ms, "v_init_offset": mV,
+    },
+    ConnectionParameters: {"delay_input_min": ms, "delay_input_max": ms},
+    ProtocolParameters: {
+        "dt": ms, "presentation_time": ms, "rest_time": ms, "rate_per_pixel": Hz,
+    },
+}
+
+
+def check_units(params: NetworkParameters) -> None:
+    """Raise ConfigurationError naming any parameter whose units are wrong or missing."""
+    for section_name in ("exc", "inh", "conn", "protocol"):
+        section = getattr(params, section_name)
+        for name, unit in _UNITS[type(section)].items():
+            value = getattr(section, name)
+            try:
+                fail_for_dimension_mismatch(value, unit)
+            except DimensionMismatchError:
+                raise ConfigurationError(
+                    f"parameter {section_name}.{name} = {value!r} has the wrong units: "
+                    f"give it in units of {unit!s} (for example {float(1)} * {unit!s})"
+                ) from None
+    if params.n_exc <= 0:
+        raise ConfigurationError(
+            f"the number of excitatory neurons must be a positive integer, got {params.n_exc}"
+        )
+    if params.n_input <= 0:
+        raise ConfigurationError(f"n_input must be a positive integer, got {params.n_input}")
+    protocol = params.protocol
+    if (protocol.slot_time / protocol.dt) % 1 or (protocol.presentation_time / protocol.dt) % 1:
+        raise ConfigurationError(
+            "presentation_time and rest_time must be whole multiples of dt "
+            f"(dt = {protocol.dt}, presentation {protocol.presentation_time}, "
+            f"rest {protocol.rest_time})"
+        )
+
+
+def default_parameters(n_exc: int = 100, n_input: int = 784, stdp_rule: str = "triplet",
+                       **overrides) -> NetworkParameters:
+    """The original parameters; ``overrides`` are ``section__name=value`` or top-level names.
+
+    Example: ``default_parameters(400, exc__spike_lockout=50 * ms)``.
+    """
+    params = NetworkParameters(n_input=n_input, n_exc=n_exc, stdp_rule=stdp_rule)
+    return with_overrides(params, **overrides)
+
+
+def with_overrides(params: NetworkParameters, **overrides) -> NetworkParameters:
+    top_level = {}
+    sections: dict[str, dict] = {}
+    for key, value in overrides.items():
+        if "__" in key:
+            section, name = key.split("__", 1)
+            if section not in ("exc", "inh", "conn", "protocol"):
+                raise ConfigurationError(f"unknown parameter section {section!r} in {key!r}")
+            sections.setdefault(section, {})[name] = value
+        else:
+            top_level[key] = value
+    for section, values in sections.items():
+        current = getattr(params, section)
+        unknown = set(values) - {f.name for f in dataclasses.fields(current)}
+        if unknown:
+            raise ConfigurationError(
+                f"unknown parameter(s) {sorted(unknown)} in section {section!r}; known: "
+                f"{sorted(f.name for f in dataclasses.fields(current))}"
+            )
+        top_level[section] = dataclasses.replace(current, **values)
+    params = dataclasses.replace(params, **top_level)
+    check_units(params)
+    return params
+
+
+def parameters_to_json(params: NetworkParameters) -> dict:
+    """A JSON-able description: quantities as ``{"value": float, "unit": str}``."""
+
+    def encode(value):
+        if isinstance(value, Quantity):
+            return {"value": float(value / _unit_of(value)), "unit": str(_unit_of(value))}
+        return value
+
+    out = {"n_input": params.n_input, "n_exc": params.n_exc, "stdp_rule": params.stdp_rule,
+           "stdp": {k: encode(v) for k, v in params.stdp.items()},
+           "normalisation_target": params.normalisation_target()}
+    for section in ("exc", "inh", "conn", "protocol"):
+        out[section] = {f.name: encode(getattr(getattr(params, section), f.name))
+                        for f in dataclasses.fields(getattr(params, section))}
+    return out
+
+
+def parameters_from_json(data: dict) -> NetworkParameters:
+    def decode(value):
+        if isinstance(value, dict) and set(value) == {"value", "unit"}:
+            return value["value"] * _UNIT_BY_NAME[value["unit"]]
+        return value
+
+    sections = {}
+    for section, cls in (("exc", ExcitatoryParameters), ("inh", InhibitoryParameters),
+                         ("conn", ConnectionParameters), ("protocol", ProtocolParameters)):
+        sections[section] = cls(**{k: decode(v) for k, v in data[section].items()})
+    return NetworkParameters(
+        n_input=int(data["n_input"]), n_exc=int(data["n_exc"]), stdp_rule=data["stdp_rule"],
+        stdp={k: decode(v) for k, v in data.get("stdp", {}).items()}, **sections)
+
+
+_UNIT_BY_NAME = {"ms": ms, "mV": mV, "Hz": Hz, "s": second, "1": 1}
+
+
+def _unit_of(value: Quantity):
+    for unit in (mV, ms, Hz):
+        if value.dim == unit.dim:
+            return unit
+    return second if value.dim == second.dim else 1

@@ -1,0 +1,114 @@
+"""STDP rules for the input -> excitatory weights, selectable by name.
+
+All rules use nearest-spike traces (a trace is set to 1 on a spike, not incremented) and
+clip ``w`` to ``[0, w_max]``. Trace storage is chosen for speed without changing the maths:
+
+* ``x_pre`` (per synapse, because input delays differ per synapse) is computed on demand
+  from the time step of the last presynaptic *arrival*, ``exp(-(now - last)*dt/tau_pre)``:
+  identical to an event-driven trace that is set to 1 on arrival, but an arrival costs a
+  store instead of two exponentials.
+* ``post1``/``post2`` depend only on the postsynaptic neuron (no delay on that side), so
+  they live in the excitatory group. The pre/post pathways run before the group's reset,
+  so ``post2_post`` in ``on_post`` is the value just *before* the spike ("post2before").
+
+Learning is gated by the excitatory group's shared ``learning`` flag (0 while labelling
+and testing), so the same compiled code trains and tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from brian2 import ms
+
+from diehlsim.errors import ConfigurationError
+
+CLIP = "w = clip(w + learning_post * ({dw}), 0, w_max)"
+
+
+@dataclass(frozen=True)
+class STDPRule:
+    name: str
+    description: str
+    defaults: dict  # parameter -> default value (with units where they have them)
+    sources: dict  # parameter -> where the default comes from
+    on_pre: str  # weight change on a presynaptic arrival ('' for none)
+    on_post: str  # weight change on a postsynaptic spike
+
+    def parameters(self, overrides: dict | None = None) -> dict:
+        overrides = dict(overrides or {})
+        unknown = set(overrides) - set(self.defaults)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown parameter(s) {sorted(unknown)} for STDP rule {self.name!r}; "
+                f"it takes {sorted(self.defaults)}"
+            )
+        return {**self.defaults, **overrides}
+
+    def pre_code(self) -> str:
+        return CLIP.format(dw=self.on_pre) if self.on_pre else ""
+
+    def post_code(self) -> str:
+        return CLIP.format(dw=self.on_post)
+
+
+_TRACE_TAUS = {"tau_pre": 20 * ms, "tau_post1": 20 * ms, "tau_post2": 40 * ms}
+_TRACE_SOURCES = {
+    "tau_pre": "original code tc_pre_ee = 20 ms",
+    "tau_post1": "original code tc_post_1_ee = 20 ms",
+    "tau_post2": "original code tc_post_2_ee = 40 ms",
+}
+
+RULES = {
+    "triplet": STDPRule(
+        name="triplet",
+        description="The rule the original code runs: depression on pre (by post1), "
+        "potentiation on post (by pre * post2 before the spike).",
+        defaults={"nu_pre": 1e-4, "nu_post": 1e-2, **_TRACE_TAUS},
+        sources={"nu_pre": "original code nu_ee_pre = 0.0001",
+                 "nu_post": "original code nu_ee_post = 0.01", **_TRACE_SOURCES},
+        on_pre="-nu_pre * post1_post",
+        on_post="nu_post * xpre * post2_post",
+    ),
+    "power-law": STDPRule(
+        name="power-law",
+        description="Paper Eq. 3: dw = eta (xpre - x_tar)(w_max - w)^mu on each post spike.",
+        defaults={"eta": 0.01, "x_tar": 0.4, "mu": 0.2, **_TRACE_TAUS},
+        sources={"eta": "original code nu_ee_post = 0.01",
+                 "x_tar": "original code STDP_offset = 0.4 (defined, unused)",
+                 "mu": "original code exp_ee_post = 0.2 (defined, unused)", **_TRACE_SOURCES},
+        on_pre="",
+        on_post="eta * (xpre - x_tar) * (w_max - w)**mu",
+    ),
+    "exponential": STDPRule(
+        name="exponential",
+        description="Paper Eq. 4: dw = eta_post (x_pre exp(-beta w) - x_tar exp(-beta (w_max - w))).",
+        defaults={"eta_post": 0.01, "x_tar": 0.4, "beta": 1.0, **_TRACE_TAUS},
+        sources={"eta_post": "original code nu_ee_post = 0.01",
+                 "x_tar": "original code STDP_offset = 0.4",
+                 "beta": "not given in the paper or the code; 1.0 is our choice", **_TRACE_SOURCES},
+        on_pre="",
+        on_post="eta_post * (xpre * exp(-beta * w) - x_tar * exp(-beta * (w_max - w)))",
+    ),
+    "pre-post": STDPRule(
+        name="pre-post",
+        description="Paper Eq. 5-6: depression on pre by the post trace (weight-dependent), "
+        "power-law potentiation on post.",
+        defaults={"eta_pre": 1e-4, "eta_post": 0.01, "x_tar": 0.4, "mu": 0.2, **_TRACE_TAUS},
+        sources={"eta_pre": "original code nu_ee_pre = 0.0001",
+                 "eta_post": "original code nu_ee_post = 0.01",
+                 "x_tar": "original code STDP_offset = 0.4",
+                 "mu": "original code exp_ee_pre = exp_ee_post = 0.2", **_TRACE_SOURCES},
+        on_pre="-eta_pre * post1_post * w**mu",
+        on_post="eta_post * (xpre - x_tar) * (w_max - w)**mu",
+    ),
+}
+
+
+def get_rule(name: str) -> STDPRule:
+    try:
+        return RULES[name]
+    except KeyError:
+        raise ConfigurationError(
+            f"unknown STDP rule {name!r}; choose one of {', '.join(sorted(RULES))}"
+        ) from None
