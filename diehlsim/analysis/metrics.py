@@ -1,0 +1,139 @@
+"""Classification metrics of the vote read-out, computed with scikit-learn.
+
+Everything is for a fixed label set ``0 .. n_classes-1`` so that the confusion matrix is
+always ``n_classes x n_classes`` even when a class is missing from a small test set. Values
+that are undefined (precision of a never-predicted class, ROC-AUC of a class absent from the
+labels) are ``None`` in the JSON-able outputs rather than NaN, which JSON cannot represent.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    precision_recall_fscore_support,
+    roc_auc_score,
+)
+
+from diehlsim.analysis.labelling import predict, vote_scores
+from diehlsim.analysis.validation import (
+    AnalysisInputError,
+    as_array,
+    as_count_matrix,
+    as_labels,
+    check_n_classes,
+)
+
+
+def accuracy(y_true, y_pred) -> float:
+    """Fraction of presentations whose predicted class equals the label."""
+    y_true, y_pred = _check_pair(y_true, y_pred)
+    return float(accuracy_score(y_true, y_pred))
+
+
+def confusion(y_true, y_pred, n_classes: int = 10) -> np.ndarray:
+    """(n_classes, n_classes) counts: row = true class, column = predicted class."""
+    y_true, y_pred = _check_pair(y_true, y_pred)
+    return confusion_matrix(y_true, y_pred, labels=np.arange(check_n_classes(n_classes)))
+
+
+def per_class_scores(y_true, y_pred, n_classes: int = 10) -> dict[str, list]:
+    """Per-class precision, recall, F1, support and accuracy.
+
+    ``accuracy[c]`` is the fraction of presentations of class ``c`` classified as ``c``
+    (the "per-digit accuracy" of MNIST papers), i.e. ``confusion[c, c] / sum_k confusion[c, k]``;
+    it coincides with recall by definition and is reported under both names for readability.
+    Undefined entries (no presentation of, or no prediction for, a class) are ``None``.
+    """
+    y_true, y_pred = _check_pair(y_true, y_pred)
+    labels = np.arange(check_n_classes(n_classes))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=np.nan
+    )
+    matrix = confusion_matrix(y_true, y_pred, labels=labels)
+    per_class_total = matrix.sum(axis=1)
+    class_accuracy = np.divide(
+        matrix.diagonal(), per_class_total,
+        out=np.full(len(labels), np.nan), where=per_class_total > 0,
+    )
+    return {
+        "precision": _json_floats(precision),
+        "recall": _json_floats(recall),
+        "f1": _json_floats(f1),
+        "accuracy": _json_floats(class_accuracy),
+        "support": [int(s) for s in support],
+    }
+
+
+def roc_auc_ovr(y_true, scores, n_classes: int = 10) -> dict:
+    """One-vs-rest ROC-AUC of each class from the raw vote scores, and their macro mean.
+
+    For class ``c`` the positives are the presentations labelled ``c`` and the score is
+    ``scores[:, c]``; the AUC is computed with :func:`sklearn.metrics.roc_auc_score` on this
+    binary problem. Raw scores are used rather than row-normalised "probabilities" because
+    normalising changes how presentations are ranked within a class. A class without both
+    positives and negatives has no AUC (``None``); the macro mean is over the defined ones.
+    """
+    n_classes = check_n_classes(n_classes)
+    scores = as_array(scores, "scores", 2).astype(float)
+    y_true = as_labels(y_true, len(scores), n_classes, "y_true")
+    if scores.shape[1] != n_classes:
+        raise AnalysisInputError(
+            f"scores must have one column per class ({n_classes}), got shape {scores.shape}"
+        )
+    per_class = []
+    for c in range(n_classes):
+        positive = y_true == c
+        if positive.all() or not positive.any():
+            per_class.append(None)
+            continue
+        per_class.append(float(roc_auc_score(positive, scores[:, c])))
+    defined = [value for value in per_class if value is not None]
+    return {"macro": float(np.mean(defined)) if defined else None, "per_class": per_class}
+
+
+def evaluation_metrics(
+    test_counts, test_labels, assignments, proportions, n_classes: int = 10
+) -> dict:
+    """All test metrics of the vote read-out, as a JSON-able dict.
+
+    Keys: ``accuracy_all`` and ``accuracy_proportion`` (accuracy of the two vote methods),
+    ``confusion`` (list of lists, ``all`` vote), ``per_class`` (precision, recall, f1, accuracy,
+    support of the ``all`` vote, plus ``roc_auc``), ``roc_auc_ovr`` (macro one-vs-rest AUC of
+    the ``all`` vote scores) and ``n_test``.
+    """
+    counts = as_count_matrix(test_counts, "test_counts")
+    n_classes = check_n_classes(n_classes)
+    labels = as_labels(test_labels, len(counts), n_classes, "test_labels")
+    scores_all = vote_scores(counts, assignments, "all", None, n_classes)
+    predicted_all = np.argmax(scores_all, axis=1)
+    predicted_proportion = predict(counts, assignments, "proportion", proportions, n_classes)
+    auc = roc_auc_ovr(labels, scores_all, n_classes)
+    per_class = per_class_scores(labels, predicted_all, n_classes)
+    per_class["roc_auc"] = auc["per_class"]
+    return {
+        "accuracy_all": accuracy(labels, predicted_all),
+        "accuracy_proportion": accuracy(labels, predicted_proportion),
+        "confusion": confusion(labels, predicted_all, n_classes).tolist(),
+        "per_class": per_class,
+        "roc_auc_ovr": auc["macro"],
+        "n_test": int(len(labels)),
+    }
+
+
+def _check_pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    y_true = as_array(y_true, "y_true", 1)
+    y_pred = as_array(y_pred, "y_pred", 1)
+    if len(y_true) != len(y_pred):
+        raise AnalysisInputError(
+            f"y_true has {len(y_true)} entries but y_pred has {len(y_pred)}: pass one "
+            f"prediction per labelled presentation"
+        )
+    return y_true, y_pred
+
+
+def _json_floats(values) -> list:
+    return [None if math.isnan(v) else float(v) for v in np.asarray(values, dtype=float)]
