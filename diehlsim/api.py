@@ -1,0 +1,136 @@
+"""Python API: train, label and evaluate a network, and reach its Brian2 objects.
+
+Example::
+
+    from diehlsim import api
+    run = api.train("runs/r1", dataset="mnist-sample", n_exc=100, epochs=1)
+    metrics = api.evaluate("runs/r1")
+    sim = run.simulator            # .model.net is the Brian2 Network, .model.exc_spikes a monitor
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from diehlsim import datasets, io, runs
+from diehlsim.analysis.labelling import assign_labels, class_proportions
+from diehlsim.analysis.metrics import evaluation_metrics
+from diehlsim.errors import ConfigurationError
+from diehlsim.models.parameters import NetworkParameters, default_parameters
+from diehlsim.protocol import PhaseResult, run_phase, stream_indices
+from diehlsim.simulation import DEVICES, NetworkState, Simulator, initial_state
+
+DEFAULT_SLOTS = 250
+
+
+@dataclass
+class TrainedRun:
+    run_dir: Path
+    params: NetworkParameters
+    state: NetworkState
+    simulator: Simulator
+    phase: PhaseResult
+
+
+def make_simulator(params: NetworkParameters, device: str, slots: int = DEFAULT_SLOTS,
+                   threads: int = 0, build_root: Path | None = None, **options) -> Simulator:
+    if device not in DEVICES:
+        raise ConfigurationError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
+    from diehlsim.simulation import default_build_name
+
+    root = Path(build_root) if build_root else runs.default_build_root()
+    build_dir = root / default_build_name(params, device, slots, options.get("record_input", False))
+    return Simulator(params, device, slots=slots, build_dir=build_dir, threads=threads, **options)
+
+
+def input_size_of(dataset: str) -> int:
+    height, width = datasets.image_shape(dataset)
+    return height * width
+
+
+def train(run_dir, dataset: str = "mnist", n_exc: int = 100, *, epochs: float | None = 1,
+          train_samples: int | None = None, stdp_rule: str = "triplet", device: str =
+          "cpp_standalone", seed: int = 0, slots: int = DEFAULT_SLOTS, threads: int = 0,
+          data_dir=None, force: bool = False, progress: bool = True, overrides: dict | None =
+          None, simulator: Simulator | None = None) -> TrainedRun:
+    """Train a new network on ``dataset`` and write the run directory."""
+    if n_exc is None or int(n_exc) <= 0:
+        raise ConfigurationError(f"--neurons must be a positive integer, got {n_exc}")
+    run_dir = runs.prepare_new(Path(run_dir), force=force)
+    images, labels = datasets.load(dataset, "train", data_dir)
+    params = default_parameters(int(n_exc), input_size_of(dataset), stdp_rule,
+                                **(overrides or {}))
+    total = _total_images(len(images), epochs, train_samples)
+    sim = simulator or make_simulator(params, device, slots, threads)
+    state = initial_state(params, seed)
+    runs.save_config(run_dir, params, dataset=dataset, seed=seed, device=device, slots=slots,
+                     threads=threads, train_images=total, epochs=epochs)
+    phase, state = run_phase(sim, images, stream_indices(len(images), total), state,
+                             learning=True, seed=seed, label="train", progress=progress)
+    runs.save_state(run_dir, state)
+    runs.save_log(run_dir, phase.chunks)
+    runs.save_timing(run_dir, build_s=sim.build_s, sim_s=phase.sim_s, images=total,
+                     presentations=phase.presentations, device=device)
+    return TrainedRun(run_dir, params, state, sim, phase)
+
+
+def _total_images(n_available: int, epochs, train_samples) -> int:
+    if train_samples is not None:
+        if train_samples <= 0:
+            raise ConfigurationError(f"--train-samples must be positive, got {train_samples}")
+        return int(train_samples)
+    if epochs is None or epochs <= 0:
+        raise ConfigurationError(f"--epochs must be positive, got {epochs}")
+    return int(round(epochs * n_available))
+
+
+def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | None = None,
+             device: str | None = None, data_dir=None, progress: bool = True,
+             simulator: Simulator | None = None) -> dict:
+    """Label the neurons (learning off, theta frozen), test, and write metrics.json."""
+    run_dir = runs.require(Path(run_dir), "config.json", "state.npz")
+    params, settings = runs.load_config(run_dir)
+    state = runs.load_state(run_dir)
+    dataset = settings["dataset"]
+    seed = int(settings["seed"])
+    sim = simulator or make_simulator(params, device or settings["device"],
+                                      int(settings.get("slots", DEFAULT_SLOTS)),
+                                      int(settings.get("threads", 0)))
+    start = time.perf_counter()
+    label_images, label_labels = datasets.load(dataset, "train", data_dir)
+    test_images, test_labels = datasets.load(dataset, "test", data_dir)
+    label_idx = np.arange(_limit(len(label_images), label_samples, "--label-samples"))
+    test_idx = np.arange(_limit(len(test_images), test_samples, "--test-samples"))
+    labelled, state = run_phase(sim, label_images, label_idx, state, learning=False,
+                                seed=seed + 1, label="label", progress=progress)
+    tested, state = run_phase(sim, test_images, test_idx, state, learning=False,
+                              seed=seed + 2, label="test", progress=progress)
+    label_y = label_labels[labelled.image_index]
+    test_y = test_labels[tested.image_index]
+    assignments = assign_labels(labelled.counts, label_y)
+    proportions = class_proportions(labelled.counts, label_y)
+    metrics = evaluation_metrics(tested.counts, test_y, assignments, proportions)
+    metrics.update(n_label=int(len(label_y)), device=sim.device_name,
+                   label_sim_s=labelled.sim_s, test_sim_s=tested.sim_s,
+                   wall_s=time.perf_counter() - start,
+                   ms_per_test_image=1000 * tested.sim_s / max(1, len(test_y)))
+    io.write_npy(run_dir / "assignments.npy", assignments)
+    io.write_npy(run_dir / "proportions.npy", proportions)
+    io.write_npy(run_dir / "label_counts.npy", labelled.counts)
+    io.write_npy(run_dir / "label_labels.npy", label_y)
+    io.write_npy(run_dir / "test_counts.npy", tested.counts)
+    io.write_npy(run_dir / "test_labels.npy", test_y)
+    io.write_json(run_dir / "metrics.json", metrics)
+    return metrics
+
+
+def _limit(available: int, requested: int | None, flag: str) -> int:
+    if requested is None:
+        return available
+    if requested <= 0:
+        raise ConfigurationError(f"{flag} must be positive, got {requested}")
+    return min(int(requested), available)

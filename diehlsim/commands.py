@@ -1,0 +1,173 @@
+"""CLI commands that drive the model: train, evaluate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from diehlsim import api, datasets, plots, runs
+from diehlsim.models.stdp import RULES
+from diehlsim.simulation import DEVICES
+
+
+def register(subparsers) -> None:
+    _register_train(subparsers)
+    _register_evaluate(subparsers)
+    _register_demo(subparsers)
+
+
+def _add_device(parser, default: str | None = "cpp_standalone") -> None:
+    parser.add_argument("--device", choices=DEVICES, default=default,
+                        help="Brian2 device (default: %(default)s)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="OpenMP threads for cpp_standalone (0 = none, the fastest here)")
+
+
+def _register_train(subparsers) -> None:
+    p = subparsers.add_parser("train", help="train a network with STDP")
+    p.add_argument("--dataset", required=True, choices=datasets.DATASETS)
+    p.add_argument("--neurons", type=int, required=True, help="excitatory neurons")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--epochs", type=float, default=None)
+    group.add_argument("--train-samples", type=int, default=None)
+    p.add_argument("--stdp", choices=sorted(RULES), default="triplet")
+    p.add_argument("--lockout", type=float, default=None,
+                   help="spike lockout in ms (default 5 = refractory only; Brian2 ports use 50)")
+    _add_device(p)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, type=Path, help="run directory")
+    p.add_argument("--chunk", type=int, default=api.DEFAULT_SLOTS,
+                   help="presentation slots per compiled run (default %(default)s)")
+    p.add_argument("--data-dir", type=Path, default=None)
+    p.add_argument("--force", action="store_true", help="overwrite an existing run directory")
+    p.set_defaults(func=cmd_train)
+
+
+def cmd_train(args) -> int:
+    overrides = {}
+    if args.lockout is not None:
+        from brian2 import ms
+
+        overrides["exc__spike_lockout"] = args.lockout * ms
+    epochs = args.epochs if args.train_samples is None and args.epochs is not None else (
+        None if args.train_samples is not None else 1)
+    start = time.perf_counter()
+    run = api.train(args.out, args.dataset, args.neurons, epochs=epochs,
+                    train_samples=args.train_samples, stdp_rule=args.stdp, device=args.device,
+                    seed=args.seed, slots=args.chunk, threads=args.threads,
+                    data_dir=args.data_dir, force=args.force, overrides=overrides)
+    n = int(sum(c.images for c in run.phase.chunks))
+    print(f"trained {args.neurons} neurons on {n} {args.dataset} images in "
+          f"{time.perf_counter() - start:.1f} s (build {run.simulator.build_s:.1f} s, "
+          f"simulation {run.phase.sim_s:.1f} s = {1000 * run.phase.sim_s / max(1, n):.2f} "
+          f"ms/image); run in {args.out}")
+    return 0
+
+
+def _register_evaluate(subparsers) -> None:
+    p = subparsers.add_parser("evaluate", help="label neurons and test a trained run")
+    p.add_argument("--run", required=True, type=Path)
+    p.add_argument("--label-samples", type=int, default=None)
+    p.add_argument("--test-samples", type=int, default=None)
+    _add_device(p, default=None)
+    p.add_argument("--data-dir", type=Path, default=None)
+    p.set_defaults(func=cmd_evaluate)
+
+
+def cmd_evaluate(args) -> int:
+    metrics = api.evaluate(args.run, label_samples=args.label_samples,
+                           test_samples=args.test_samples, device=args.device,
+                           data_dir=args.data_dir)
+    figures = make_run_figures(args.run, metrics)
+    print(f"accuracy (all vote) {100 * metrics['accuracy_all']:.2f} %, "
+          f"(proportion vote) {100 * metrics['accuracy_proportion']:.2f} % on "
+          f"{metrics['n_test']} test images, labelled with {metrics['n_label']}")
+    print(f"metrics: {Path(args.run) / 'metrics.json'}; figures: {figures}")
+    return 0
+
+
+def make_run_figures(run_dir: Path, metrics: dict) -> Path:
+    figures = Path(run_dir) / "figures"
+    state = runs.load_state(Path(run_dir))
+    plots.receptive_fields(state.weights, figures / "receptive_fields")
+    plots.theta_distribution(state.theta, figures / "theta")
+    plots.confusion_matrix(metrics["confusion"], figures / "confusion")
+    return figures
+
+
+def _register_demo(subparsers) -> None:
+    p = subparsers.add_parser(
+        "demo", help="train and evaluate 100 neurons on the embedded MNIST sample")
+    p.add_argument("--out", type=Path, default=Path("runs/demo"))
+    p.add_argument("--neurons", type=int, default=100)
+    _add_device(p)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args) -> int:
+    start = time.perf_counter()
+    run = api.train(args.out, "mnist-sample", args.neurons, epochs=1, device=args.device,
+                    seed=args.seed, threads=args.threads, force=True)
+    metrics = api.evaluate(args.out, simulator=run.simulator)
+    figures = make_run_figures(args.out, metrics)
+    n_train = int(sum(c.images for c in run.phase.chunks))
+    print(f"\ndemo: {args.neurons} excitatory neurons, {n_train} training images of the "
+          f"embedded MNIST sample, {metrics['n_label']} labelling, {metrics['n_test']} test")
+    print(f"accuracy: {100 * metrics['accuracy_all']:.1f} % (all vote), "
+          f"{100 * metrics['accuracy_proportion']:.1f} % (proportion vote)")
+    print(f"results: {args.out}/ (metrics.json, weights.npy, theta.npy, train_log.csv)")
+    print(f"figures: {figures}/ (receptive_fields, theta, confusion; PNG and PDF)")
+    print(f"wall time {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+def record_analysis_spikes(run_dir: Path, samples_per_class: int = 10):
+    """Simulate test images (the first ``samples_per_class`` of each class) with learning
+    off and return their input and excitatory spikes as a SpikeRecording."""
+    from diehlsim.protocol import run_phase
+    from diehlsim.recordings import SpikeRecording
+
+    params, settings = runs.load_config(Path(run_dir))
+    state = runs.load_state(Path(run_dir))
+    images, labels = datasets.load(settings["dataset"], "test")
+    chosen = np.sort(np.concatenate([np.flatnonzero(labels == c)[:samples_per_class]
+                                     for c in range(10)]))
+    sim = api.make_simulator(params, settings["device"], min(api.DEFAULT_SLOTS, len(chosen)),
+                             record_input=True)
+    phase, _ = run_phase(sim, images, chosen, state, learning=False,
+                         seed=int(settings["seed"]) + 3, label="record", keep_spikes=True)
+    return _to_recording(phase, params, labels, sim)
+
+
+def _to_recording(phase, params, labels, sim):
+    from diehlsim.recordings import SpikeRecording
+
+    dt = float(params.protocol.dt)
+    steps_on = int(round(float(params.protocol.presentation_time) / dt))
+    layers = {"input": ([], [], []), "exc": ([], [], [])}
+    image_index = []
+    for (exc, start_step, image, accepted, batch), inputs in zip(phase.exc_spikes,
+                                                                phase.input_spikes):
+        keep = accepted & (image < len(batch))
+        for p in np.flatnonzero(keep):
+            number = len(image_index)
+            image_index.append(int(batch[image[p]]))
+            for name, (neuron, step) in (("exc", exc), ("input", inputs)):
+                inside = (step >= start_step[p]) & (step < start_step[p] + steps_on)
+                layers[name][0].append(np.full(int(inside.sum()), number))
+                layers[name][1].append(neuron[inside])
+                layers[name][2].append((step[inside] - start_step[p]) * dt)
+    cat = [np.concatenate(v) if v else np.zeros(0) for v in
+           (*layers["input"], *layers["exc"])]
+    image_index = np.asarray(image_index, dtype=np.int64)
+    return SpikeRecording(
+        n_input=params.n_input, n_exc=params.n_exc,
+        duration=float(params.protocol.presentation_time), labels=labels[image_index],
+        image_index=image_index, input_presentation=cat[0].astype(np.int64),
+        input_neuron=cat[1].astype(np.int64), input_time=cat[2].astype(float),
+        exc_presentation=cat[3].astype(np.int64), exc_neuron=cat[4].astype(np.int64),
+        exc_time=cat[5].astype(float))

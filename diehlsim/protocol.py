@@ -1,0 +1,129 @@
+"""Training, labelling and testing: streams of images through a :class:`Simulator`.
+
+Images are presented in dataset order (as in the original code), epoch after epoch. Python
+only cuts the stream into chunks; what happens inside a chunk (presentations, re-presentations,
+rests, normalisation, learning) runs in the generated code.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from diehlsim.encoding import rates_per_intensity
+from diehlsim.simulation import NetworkState, Simulator, chunk_seed
+
+
+@dataclass
+class Progress:
+    """Prints images done, images/s and ETA to stderr (at most every ``every_s`` seconds)."""
+
+    total: int
+    label: str
+    every_s: float = 2.0
+    enabled: bool = True
+    started: float = field(default_factory=time.perf_counter)
+    last: float = 0.0
+
+    def update(self, done: int, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not self.enabled or (not force and now - self.last < self.every_s):
+            return
+        self.last = now
+        elapsed = now - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - done) / rate if rate > 0 else float("nan")
+        print(f"\r{self.label}: {done}/{self.total} images, {rate:.1f} images/s, "
+              f"ETA {_format_seconds(eta)}   ", end="" if done < self.total else "\n",
+              file=sys.stderr, flush=True)
+
+
+def _format_seconds(seconds: float) -> str:
+    if not np.isfinite(seconds):
+        return "--"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+@dataclass
+class ChunkLog:
+    chunk: int
+    images: int
+    presentations: int
+    repeats: int
+    wall_s: float
+    images_per_s: float
+    mean_spikes: float
+
+
+@dataclass
+class PhaseResult:
+    """Per accepted presentation (one per image, in stream order) and per chunk."""
+
+    counts: np.ndarray  # (images, n_exc)
+    image_index: np.ndarray  # index into the dataset split
+    intensity: np.ndarray
+    repeats: np.ndarray
+    chunks: list
+    sim_s: float
+    presentations: int
+    input_spikes: list = field(default_factory=list)
+    exc_spikes: list = field(default_factory=list)
+
+
+def stream_indices(n_images: int, total: int) -> np.ndarray:
+    """Dataset indices of ``total`` presentations: 0..n-1, repeated epoch after epoch."""
+    return np.arange(total) % n_images
+
+
+def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: NetworkState,
+              *, learning: bool, seed: int, first_chunk: int = 0, label: str = "images",
+              progress: bool = True, keep_spikes: bool = False,
+              on_chunk=None) -> tuple[PhaseResult, NetworkState]:
+    """Present ``images[indices]`` in order; learning on or off; return responses and state.
+
+    ``on_chunk(chunk_index, position, state, log)`` is called after every chunk (checkpoints).
+    """
+    rates = rates_per_intensity(images, sim.params.n_input,
+                                float(sim.params.protocol.rate_per_pixel))
+    meter = Progress(len(indices), label, enabled=progress)
+    counts, image_index, intensity, repeats, chunks = [], [], [], [], []
+    input_spikes, exc_spikes = [], []
+    position, chunk, presentations, sim_s = 0, first_chunk, 0, 0.0
+    while position < len(indices):
+        batch = indices[position: position + sim.slots]
+        result, state = sim.run_chunk(rates[batch], state, learning=learning,
+                                      seed=chunk_seed(seed, chunk))
+        accepted = result.accepted & (result.image < len(batch))
+        counts.append(result.counts[accepted])
+        image_index.append(batch[result.image[accepted]])
+        intensity.append(result.intensity[accepted])
+        repeats.append(result.repeats[accepted])
+        if keep_spikes:
+            exc_spikes.append((result.exc_spikes, result.start_step, result.image, accepted,
+                               batch))
+            input_spikes.append(result.input_spikes)
+        presentations += len(result.image)
+        sim_s += result.wall_s
+        log = ChunkLog(chunk, result.images_done, len(result.image),
+                       int(np.sum(~result.accepted)), result.wall_s,
+                       result.images_done / result.wall_s if result.wall_s else 0.0,
+                       float(np.mean(result.n_spikes)) if len(result.n_spikes) else 0.0)
+        chunks.append(log)
+        position += result.images_done
+        chunk += 1
+        if on_chunk is not None:
+            on_chunk(chunk, position, state, log)
+        meter.update(position, force=position >= len(indices))
+    n = sim.params.n_exc
+    return PhaseResult(
+        counts=np.concatenate(counts) if counts else np.zeros((0, n), np.int32),
+        image_index=np.concatenate(image_index) if image_index else np.zeros(0, int),
+        intensity=np.concatenate(intensity) if intensity else np.zeros(0),
+        repeats=np.concatenate(repeats) if repeats else np.zeros(0, int),
+        chunks=chunks, sim_s=sim_s, presentations=presentations,
+        input_spikes=input_spikes, exc_spikes=exc_spikes), state

@@ -1,0 +1,105 @@
+"""The run directory: what ``diehlsim train`` writes and ``evaluate``/``analyze`` read.
+
+RUN/config.json     every parameter (with units), dataset, seed, device, versions
+RUN/weights.npy     input -> excitatory weights, n_input x n_exc
+RUN/theta.npy       adaptive thresholds (volts)
+RUN/state.npz       the complete network state (weights, delays, membranes, traces, position)
+RUN/train_log.csv   per chunk: images, presentations, wall seconds, images per second
+RUN/timing.json     build_s, sim_s, images, presentations
+Every file is written atomically (temporary file + rename).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from diehlsim import io
+from diehlsim.errors import RunDirectoryError
+from diehlsim.models.parameters import NetworkParameters, parameters_from_json, parameters_to_json
+from diehlsim.simulation import NetworkState
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    for package in ("diehlsim", "brian2", "numpy", "scipy", "brian2cuda"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = None
+    return out
+
+
+def prepare_new(run_dir: Path, force: bool = False) -> Path:
+    """Create ``run_dir`` for a new run; refuse to overwrite an existing run."""
+    run_dir = Path(run_dir)
+    if (run_dir / "config.json").exists() and not force:
+        raise RunDirectoryError(
+            f"{run_dir} already holds a run; continue it with --resume, overwrite it with "
+            f"--force, or choose another --out")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        probe = run_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RunDirectoryError(
+            f"cannot write to {run_dir} ({exc.strerror}); choose a writable --out") from None
+    return run_dir
+
+
+def require(run_dir: Path, *names: str) -> Path:
+    run_dir = Path(run_dir)
+    missing = [n for n in names if not (run_dir / n).exists()]
+    if missing:
+        raise RunDirectoryError(
+            f"{run_dir} is not a complete run: missing {', '.join(missing)}; "
+            f"train one with `diehlsim train --out {run_dir} ...`")
+    return run_dir
+
+
+def save_config(run_dir: Path, params: NetworkParameters, **settings) -> None:
+    io.write_json(run_dir / "config.json", {
+        "network": parameters_to_json(params), "settings": settings, "versions": versions()})
+
+
+def load_config(run_dir: Path) -> tuple[NetworkParameters, dict]:
+    import json
+
+    data = json.loads(require(run_dir, "config.json").joinpath("config.json").read_text())
+    return parameters_from_json(data["network"]), data["settings"]
+
+
+def save_state(run_dir: Path, state: NetworkState, name: str = "state.npz") -> None:
+    io.write_npz(run_dir / name, **state.to_arrays())
+    io.write_npy(run_dir / "weights.npy", state.weights)
+    io.write_npy(run_dir / "theta.npy", state.theta)
+
+
+def load_state(run_dir: Path, name: str = "state.npz") -> NetworkState:
+    path = require(run_dir, name) / name
+    with np.load(path) as data:
+        return NetworkState.from_arrays(data)
+
+
+def save_log(run_dir: Path, chunks: list) -> None:
+    io.write_csv(run_dir / "train_log.csv", pd.DataFrame([asdict(c) for c in chunks]))
+
+
+def save_timing(run_dir: Path, **values) -> None:
+    io.write_json(run_dir / "timing.json", values)
+
+
+def default_build_root() -> Path:
+    """Compiled standalone projects are cached here, keyed by network shape and device."""
+    root = os.environ.get("DIEHLSIM_BUILD_DIR")
+    if root:
+        return Path(root)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "diehlsim" / "builds"
