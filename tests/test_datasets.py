@@ -713,7 +713,10 @@ def test_progress_bar_text():
     bar.update(1_500_000)
     bar.finish()
     assert stream.getvalue().endswith("100%  2.0/2.0 MB\n")
-    assert ProgressBar("x", total=None, stream=stream).render() == "x  0.0 MB"
+    assert ProgressBar("x", total=None, stream=stream).render() == "x  0.0 kB"
+    small = ProgressBar("labels.gz", total=4542, stream=stream)
+    small.update(4542)
+    assert small.render().endswith("100%  4.5/4.5 kB")
     silent = io.StringIO()
     ProgressBar("x", total=10, enabled=False, stream=silent).finish()
     assert silent.getvalue() == ""

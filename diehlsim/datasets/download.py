@@ -364,14 +364,20 @@ class ProgressBar:
             self.stream.flush()
 
     def render(self) -> str:
-        """The bar as text, e.g. ``t10k-labels-idx1-ubyte.gz [#####-----]  50%  0.0/0.0 MB``."""
-        done_mb = self.done / 1e6
+        """The bar as text, e.g. ``t10k-images-idx3-ubyte.gz [#####-----]  50%  0.8/1.6 MB``."""
         if not self.total:
-            return f"{self.label}  {done_mb:.1f} MB"
+            divisor, unit = size_unit(self.done)
+            return f"{self.label}  {self.done / divisor:.1f} {unit}"
         fraction = min(self.done / self.total, 1.0)
         filled = int(round(fraction * self.WIDTH))
         bar = "#" * filled + "-" * (self.WIDTH - filled)
+        divisor, unit = size_unit(self.total)
         return (
             f"{self.label} [{bar}] {fraction * 100:3.0f}%  "
-            f"{done_mb:.1f}/{self.total / 1e6:.1f} MB"
+            f"{self.done / divisor:.1f}/{self.total / divisor:.1f} {unit}"
         )
+
+
+def size_unit(count: int) -> tuple[float, str]:
+    """Divisor and name of the decimal unit (kB or MB) suited to ``count`` bytes."""
+    return (1e6, "MB") if count >= 1_000_000 else (1e3, "kB")
