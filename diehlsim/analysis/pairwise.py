@@ -36,6 +36,7 @@ from diehlsim.analysis.validation import (
     as_array,
     as_binary_matrix,
     check_length,
+    is_binary,
 )
 
 _EXACT_FLOAT32_LIMIT = 2**24
@@ -60,10 +61,6 @@ class PairwiseInformation:
     g_dof: np.ndarray
     g_p_value: np.ndarray
     n_samples: int
-
-
-def is_binary(matrix: np.ndarray) -> bool:
-    return bool(np.isin(matrix, (0, 1)).all())
 
 
 def binary_pair_counts(x, y) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
