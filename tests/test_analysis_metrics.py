@@ -1,0 +1,108 @@
+"""Classification metrics against scikit-learn."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+
+from diehlsim.analysis import (
+    AnalysisInputError,
+    accuracy,
+    assign_labels,
+    class_proportions,
+    confusion,
+    evaluation_metrics,
+    per_class_scores,
+    predict,
+    roc_auc_ovr,
+    vote_scores,
+)
+
+
+@pytest.fixture
+def predictions():
+    rng = np.random.default_rng(1)
+    y_true = rng.integers(0, 10, 300)
+    y_pred = np.where(rng.random(300) < 0.7, y_true, rng.integers(0, 10, 300))
+    return y_true, y_pred
+
+
+def test_accuracy_and_confusion_match_sklearn(predictions):
+    y_true, y_pred = predictions
+    assert accuracy(y_true, y_pred) == accuracy_score(y_true, y_pred)
+    np.testing.assert_array_equal(confusion(y_true, y_pred), confusion_matrix(y_true, y_pred))
+
+
+def test_confusion_is_always_n_classes_square():
+    matrix = confusion([0, 0, 1], [0, 1, 1], n_classes=10)
+    assert matrix.shape == (10, 10) and matrix.sum() == 3
+
+
+def test_per_class_scores_match_sklearn(predictions):
+    y_true, y_pred = predictions
+    scores = per_class_scores(y_true, y_pred)
+    np.testing.assert_allclose(scores["precision"], precision_score(y_true, y_pred, average=None))
+    np.testing.assert_allclose(scores["recall"], recall_score(y_true, y_pred, average=None))
+    np.testing.assert_allclose(scores["f1"], f1_score(y_true, y_pred, average=None))
+    matrix = confusion_matrix(y_true, y_pred)
+    np.testing.assert_allclose(scores["accuracy"], matrix.diagonal() / matrix.sum(axis=1))
+
+
+def test_undefined_scores_are_none():
+    scores = per_class_scores([0, 0, 1], [0, 0, 0], n_classes=3)
+    assert scores["precision"][1] is None and scores["precision"][2] is None
+    assert scores["accuracy"][2] is None and scores["recall"][1] == 0.0
+
+
+def test_roc_auc_per_class_matches_sklearn(predictions):
+    y_true, _ = predictions
+    rng = np.random.default_rng(2)
+    scores = rng.random((300, 10)) + np.eye(10)[y_true] * 0.3
+    auc = roc_auc_ovr(y_true, scores)
+    for c in range(10):
+        assert auc["per_class"][c] == pytest.approx(roc_auc_score(y_true == c, scores[:, c]))
+    assert auc["macro"] == pytest.approx(np.mean(auc["per_class"]))
+
+
+def test_roc_auc_absent_class_is_none():
+    auc = roc_auc_ovr([0, 1, 0, 1], np.array([[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 1, 1]]), 3)
+    assert auc["per_class"][2] is None and auc["macro"] == 1.0
+
+
+def test_evaluation_metrics_hand_made():
+    train_counts = np.array([[5, 0, 1], [0, 4, 1], [6, 1, 0], [0, 5, 0]])
+    train_labels = np.array([0, 1, 0, 1])
+    assignments = assign_labels(train_counts, train_labels, 10)
+    proportions = class_proportions(train_counts, train_labels, 10)
+    test_counts = np.array([[3, 1, 0], [0, 2, 0], [1, 3, 0]])
+    test_labels = np.array([0, 1, 0])
+    result = evaluation_metrics(test_counts, test_labels, assignments, proportions)
+    assert set(result) == {"accuracy_all", "accuracy_proportion", "confusion", "per_class",
+                           "roc_auc_ovr", "n_test"}
+    assert result["n_test"] == 3
+    assert result["accuracy_all"] == pytest.approx(2 / 3)
+    expected_proportion = predict(test_counts, assignments, "proportion", proportions)
+    assert result["accuracy_proportion"] == pytest.approx(np.mean(expected_proportion
+                                                                  == test_labels))
+    assert np.array(result["confusion"]).shape == (10, 10)
+    scores = vote_scores(test_counts, assignments)
+    assert result["per_class"]["roc_auc"][0] == pytest.approx(
+        roc_auc_score(test_labels == 0, scores[:, 0]))
+    json.dumps(result, allow_nan=False)  # JSON-able: no NaN, only None
+
+
+def test_metric_errors():
+    with pytest.raises(AnalysisInputError, match="one prediction per"):
+        accuracy([0, 1], [0])
+    with pytest.raises(AnalysisInputError, match="one column per class"):
+        roc_auc_ovr([0, 1], np.ones((2, 3)), n_classes=10)
+    with pytest.raises(AnalysisInputError, match="test_counts contains negative"):
+        evaluation_metrics(-np.ones((2, 3)), [0, 1], [0, 1, 1], np.ones((3, 10)))
