@@ -273,12 +273,12 @@ class Simulator:
         if m.state_monitor is not None:
             state_monitor = {"t": np.asarray(m.state_monitor.t[:] / second) + offset * dt}
             for name in m.state_monitor.record_variables:
-                state_monitor[name] = np.asarray(getattr(m.state_monitor, name + "_")[:])
+                state_monitor[name] = np.array(getattr(m.state_monitor, name + "_")[:])
         new_state = self._read_state(chunk_start)
         result = ChunkResult(
             images_done=int(m.controller.image_index[0]),
             image=np.asarray(m.presentations.image_index[:], dtype=np.int64),
-            intensity=np.asarray(m.presentations.intensity[:], dtype=float),
+            intensity=np.array(m.presentations.intensity[:], dtype=float),  # a copy: see below
             repeats=repeats, n_spikes=n_spikes, accepted=accepted, start_step=start_step,
             counts=counts, exc_spikes=(exc_i, exc_step), input_spikes=input_spikes,
             state_monitor=state_monitor, wall_s=wall)
@@ -306,10 +306,14 @@ class Simulator:
             repeats=int(m.controller.repeats[0]))
 
     def _clear_monitors(self):
-        # Runtime monitors accumulate across runs; keep memory bounded per chunk.
+        # Runtime monitors accumulate across runs; keep memory bounded per chunk. The result
+        # holds copies: resizing would change arrays that are views of the monitors' data.
+        # SpikeMonitor.resize leaves N (where the next spike is written) and count alone.
         for monitor in (self.model.presentations, self.model.exc_spikes, self.model.input_spikes):
             if monitor is not None:
                 monitor.resize(0)
+                monitor.variables["N"].set_value(0)
+                monitor.variables["count"].set_value(0)
         if self.model.state_monitor is not None:
             self.model.state_monitor.resize(0)
 

@@ -159,12 +159,19 @@ def check_units(params: NetworkParameters) -> None:
     if params.n_input <= 0:
         raise ConfigurationError(f"n_input must be a positive integer, got {params.n_input}")
     protocol = params.protocol
-    if (protocol.slot_time / protocol.dt) % 1 or (protocol.presentation_time / protocol.dt) % 1:
+    if not (_whole(protocol.slot_time / protocol.dt)
+            and _whole(protocol.presentation_time / protocol.dt)):
         raise ConfigurationError(
             "presentation_time and rest_time must be whole multiples of dt "
             f"(dt = {protocol.dt}, presentation {protocol.presentation_time}, "
             f"rest {protocol.rest_time})"
         )
+
+
+def _whole(ratio) -> bool:
+    """Whether a step count is whole up to rounding (50 ms + 25 ms is 75.00000000000001 ms)."""
+    ratio = float(ratio)
+    return abs(ratio - round(ratio)) <= 1e-9 * max(1.0, abs(ratio))
 
 
 def default_parameters(n_exc: int = 100, n_input: int = 784, stdp_rule: str = "triplet",
