@@ -37,7 +37,7 @@ from diehlsim.analysis.informative import (
     input_information,
 )
 from diehlsim.analysis.tidy import format_neuron_set
-from diehlsim.analysis.validation import as_labels, check_n_classes
+from diehlsim.analysis.validation import as_assignments, as_labels, check_n_classes
 from diehlsim.recordings import SpikeRecording
 
 TABLE2_COLUMNS = ["class", "spiked", "with_mi", "informative"]
@@ -76,6 +76,9 @@ def analyze(
     started = time.perf_counter()
     n_classes = check_n_classes(n_classes)
     labels = as_labels(recording.labels, recording.n_presentations, n_classes, "recording.labels")
+    if assignments is not None:
+        # checked before the (slow) analyses rather than when they are first used
+        assignments = as_assignments(assignments, recording.n_exc, n_classes)
     out_dir = Path(out_dir)
     rng = np.random.default_rng(seed)
     capozzi = capozzi_analysis(recording, n_classes, bin_size, MI_THRESHOLD_BITS)
