@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from brian2 import Hz, defaultclock, device, prefs, second, set_device, volt
 from brian2 import seed as brian_seed
+from brian2.devices.device import all_devices
 
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.network import DiehlCookNetwork, build_network
@@ -113,7 +114,7 @@ class Simulator:
                  slots: int = 500, build_dir: str | os.PathLike | None = None, *,
                  record_input: bool = False, state_variables: tuple[str, ...] = (),
                  state_neurons=None, threads: int = 0, profile: bool = False,
-                 device_options: dict | None = None):
+                 device_options: dict | None = None, compile: bool = True):
         if device_name not in DEVICES:
             raise ConfigurationError(
                 f"unknown device {device_name!r}; choose one of {', '.join(DEVICES)}")
@@ -123,6 +124,8 @@ class Simulator:
         self.device_name = device_name
         self.slots = int(slots)
         self.standalone = device_name != "runtime"
+        self.compile = bool(compile)  # standalone: False only writes the project
+        self._device_options = dict(device_options or {})
         self.build_dir = Path(build_dir or Path("build") / default_build_name(
             params, device_name, slots, record_input)).resolve()
         self.build_s = 0.0
@@ -147,8 +150,11 @@ class Simulator:
         if self.device_name == "cuda_standalone":
             from diehlsim import cuda
 
-            cuda.configure(**options)
+            cuda.configure(compile=self.compile, **options)
         device.reinit()
+        # The active device is not the target when a runtime simulator ran in between: clear
+        # the target's earlier build too (its run arguments can be applied only once).
+        all_devices[self.device_name].reinit()
         set_device(self.device_name, build_on_run=False, directory=str(self.build_dir))
         prefs.devices.cpp_standalone.openmp_threads = int(threads)
         if options.get("portable"):
@@ -163,7 +169,8 @@ class Simulator:
         seed_array = dev.get_array_name(self.model.controller.variables["rng_seed"])
         dev.insert_code("main", _seed_code(self.device_name, seed_array))
         self.model.net.run(self.duration, profile=profile)
-        dev.build(directory=str(self.build_dir), compile=True, run=False, with_output=False)
+        dev.build(directory=str(self.build_dir), compile=self.compile, run=False,
+                  with_output=False)
 
     # -- running -------------------------------------------------------------------------
     def run_chunk(self, images: np.ndarray, state: NetworkState, *, learning: bool,
@@ -199,6 +206,10 @@ class Simulator:
         return int(round(float(self.model.net.t) / float(self.params.protocol.dt)))
 
     def _run_standalone(self, stimulus, n_images, state, learning, seed):
+        if self.device_name == "cuda_standalone":
+            from diehlsim import cuda
+
+            cuda.check_gpu(int(self._device_options.get("gpu_id", 0)))  # fail fast, no GPU
         m = self.model
         args = {
             m.stimulus: stimulus * Hz,
