@@ -110,6 +110,23 @@ def _inputs(params: NetworkParameters, controller: NeuronGroup, stimulus: TimedA
     return group
 
 
+def _summing_codeobj_class():
+    """Code object class for ``colsum_post += w`` over all synapses.
+
+    brian2cuda runs a Synapses ``run_regularly`` with one thread per synapse and, unlike
+    its on_pre/on_post code, without atomic operations, so the many synapses of a neuron
+    would race on ``colsum_post``. On cuda_standalone its atomics code object makes the
+    additions atomic; every other device keeps its default (``None``).
+    """
+    from brian2 import get_device
+
+    if type(get_device()).__name__ != "CUDAStandaloneDevice":
+        return None
+    from brian2cuda.codeobject import CUDAStandaloneAtomicsCodeObject
+
+    return CUDAStandaloneAtomicsCodeObject
+
+
 def _input_synapses(params, inputs, exc, rule, rule_params) -> Synapses:
     namespace = {**rule_params, "w_max": params.conn.w_max,
                  "weight_sum_target": params.normalisation_target()}
@@ -121,7 +138,8 @@ def _input_synapses(params, inputs, exc, rule, rule_params) -> Synapses:
     slot = params.protocol.slot_time
     exc.run_regularly(eq.NORMALISE_RESET, dt=slot, when="start", order=1,
                       name="normalise_reset")
-    syn.run_regularly(eq.NORMALISE_SUM, dt=slot, when="start", order=2, name="normalise_sum")
+    syn.run_regularly(eq.NORMALISE_SUM, dt=slot, when="start", order=2, name="normalise_sum",
+                      codeobj_class=_summing_codeobj_class())
     syn.run_regularly(eq.NORMALISE_SCALE, dt=slot, when="start", order=3,
                       name="normalise_scale")
     return syn
