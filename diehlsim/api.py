@@ -57,24 +57,58 @@ def train(run_dir, dataset: str = "mnist", n_exc: int = 100, *, epochs: float | 
           "cpp_standalone", seed: int = 0, slots: int = DEFAULT_SLOTS, threads: int = 0,
           data_dir=None, force: bool = False, progress: bool = True, overrides: dict | None =
           None, simulator: Simulator | None = None) -> TrainedRun:
-    """Train a new network on ``dataset`` and write the run directory."""
+    """Train a new network on ``dataset`` and write the run directory (checkpoint per chunk)."""
     if n_exc is None or int(n_exc) <= 0:
         raise ConfigurationError(f"--neurons must be a positive integer, got {n_exc}")
-    run_dir = runs.prepare_new(Path(run_dir), force=force)
-    images, labels = datasets.load(dataset, "train", data_dir)
+    images, _ = datasets.load(dataset, "train", data_dir)
     params = default_parameters(int(n_exc), input_size_of(dataset), stdp_rule,
                                 **(overrides or {}))
     total = _total_images(len(images), epochs, train_samples)
-    sim = simulator or make_simulator(params, device, slots, threads)
-    state = initial_state(params, seed)
+    run_dir = runs.prepare_new(Path(run_dir), force=force)
     runs.save_config(run_dir, params, dataset=dataset, seed=seed, device=device, slots=slots,
                      threads=threads, train_images=total, epochs=epochs)
-    phase, state = run_phase(sim, images, stream_indices(len(images), total), state,
-                             learning=True, seed=seed, label="train", progress=progress)
+    checkpoint = runs.Checkpoint(position=0, chunk=0, state=initial_state(params, seed))
+    runs.save_checkpoint(run_dir, checkpoint)  # a kill before the first chunk can resume too
+    return _continue_training(run_dir, params, images, total, checkpoint, device, seed, slots,
+                              threads, progress, simulator)
+
+
+def resume(run_dir, *, data_dir=None, progress: bool = True,
+           simulator: Simulator | None = None) -> TrainedRun:
+    """Continue an interrupted training run from its last checkpoint."""
+    run_dir = runs.require(Path(run_dir), "config.json")
+    params, settings = runs.load_config(run_dir)
+    checkpoint = runs.load_checkpoint(run_dir)
+    images, _ = datasets.load(settings["dataset"], "train", data_dir)
+    return _continue_training(run_dir, params, images, int(settings["train_images"]),
+                              checkpoint, settings["device"], int(settings["seed"]),
+                              int(settings["slots"]), int(settings.get("threads", 0)),
+                              progress, simulator)
+
+
+def _continue_training(run_dir, params, images, total, checkpoint, device, seed, slots,
+                       threads, progress, simulator) -> TrainedRun:
+    sim = simulator or make_simulator(params, device, slots, threads)
+    indices = stream_indices(len(images), total)
+    log = list(checkpoint.log)
+
+    def save_checkpoint(chunk, position, state, chunk_log):
+        log.append(chunk_log)
+        runs.save_checkpoint(run_dir, runs.Checkpoint(
+            checkpoint.position + position, chunk, state, log))
+
+    with runs.stop_signals_to_interrupt():
+        phase, state = run_phase(
+            sim, images, indices[checkpoint.position:], checkpoint.state, learning=True,
+            seed=seed, first_chunk=checkpoint.chunk, label="train", progress=progress,
+            on_chunk=save_checkpoint)
     runs.save_state(run_dir, state)
-    runs.save_log(run_dir, phase.chunks)
-    runs.save_timing(run_dir, build_s=sim.build_s, sim_s=phase.sim_s, images=total,
-                     presentations=phase.presentations, device=device)
+    runs.save_log(run_dir, log)
+    sim_s = float(sum(c.wall_s for c in log))
+    runs.save_timing(run_dir, build_s=sim.build_s, sim_s=sim_s, images=total,
+                     presentations=int(sum(c.presentations for c in log)), device=device)
+    phase.chunks = log
+    phase.sim_s = sim_s
     return TrainedRun(run_dir, params, state, sim, phase)
 
 

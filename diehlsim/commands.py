@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from diehlsim import api, datasets, plots, runs
+from diehlsim.errors import ConfigurationError
 from diehlsim.models.stdp import RULES
 from diehlsim.simulation import DEVICES
 
@@ -28,8 +29,8 @@ def _add_device(parser, default: str | None = "cpp_standalone") -> None:
 
 def _register_train(subparsers) -> None:
     p = subparsers.add_parser("train", help="train a network with STDP")
-    p.add_argument("--dataset", required=True, choices=datasets.DATASETS)
-    p.add_argument("--neurons", type=int, required=True, help="excitatory neurons")
+    p.add_argument("--dataset", choices=datasets.DATASETS, help="required unless --resume")
+    p.add_argument("--neurons", type=int, help="excitatory neurons (required unless --resume)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--epochs", type=float, default=None)
     group.add_argument("--train-samples", type=int, default=None)
@@ -43,10 +44,14 @@ def _register_train(subparsers) -> None:
                    help="presentation slots per compiled run (default %(default)s)")
     p.add_argument("--data-dir", type=Path, default=None)
     p.add_argument("--force", action="store_true", help="overwrite an existing run directory")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its last checkpoint")
     p.set_defaults(func=cmd_train)
 
 
 def cmd_train(args) -> int:
+    if not args.resume and (args.dataset is None or args.neurons is None):
+        raise ConfigurationError("train needs --dataset and --neurons (or --resume --out RUN)")
     overrides = {}
     if args.lockout is not None:
         from brian2 import ms
@@ -55,16 +60,27 @@ def cmd_train(args) -> int:
     epochs = args.epochs if args.train_samples is None and args.epochs is not None else (
         None if args.train_samples is not None else 1)
     start = time.perf_counter()
-    run = api.train(args.out, args.dataset, args.neurons, epochs=epochs,
-                    train_samples=args.train_samples, stdp_rule=args.stdp, device=args.device,
-                    seed=args.seed, slots=args.chunk, threads=args.threads,
-                    data_dir=args.data_dir, force=args.force, overrides=overrides)
+    try:
+        run = _train_or_resume(args, epochs, overrides)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the last completed chunk is checkpointed in {args.out}; "
+              f"continue with `diehlsim train --resume --out {args.out}`")
+        return 130
     n = int(sum(c.images for c in run.phase.chunks))
-    print(f"trained {args.neurons} neurons on {n} {args.dataset} images in "
+    print(f"trained {run.params.n_exc} neurons on {n} images in "
           f"{time.perf_counter() - start:.1f} s (build {run.simulator.build_s:.1f} s, "
           f"simulation {run.phase.sim_s:.1f} s = {1000 * run.phase.sim_s / max(1, n):.2f} "
           f"ms/image); run in {args.out}")
     return 0
+
+
+def _train_or_resume(args, epochs, overrides):
+    if args.resume:
+        return api.resume(args.out, data_dir=args.data_dir)
+    return api.train(args.out, args.dataset, args.neurons, epochs=epochs,
+                     train_samples=args.train_samples, stdp_rule=args.stdp, device=args.device,
+                     seed=args.seed, slots=args.chunk, threads=args.threads,
+                     data_dir=args.data_dir, force=args.force, overrides=overrides)
 
 
 def _register_evaluate(subparsers) -> None:

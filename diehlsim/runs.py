@@ -11,9 +11,12 @@ Every file is written atomically (temporary file + rename).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import platform
-from dataclasses import asdict
+import signal
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -70,8 +73,6 @@ def save_config(run_dir: Path, params: NetworkParameters, **settings) -> None:
 
 
 def load_config(run_dir: Path) -> tuple[NetworkParameters, dict]:
-    import json
-
     data = json.loads(require(run_dir, "config.json").joinpath("config.json").read_text())
     return parameters_from_json(data["network"]), data["settings"]
 
@@ -86,6 +87,59 @@ def load_state(run_dir: Path, name: str = "state.npz") -> NetworkState:
     path = require(run_dir, name) / name
     with np.load(path) as data:
         return NetworkState.from_arrays(data)
+
+
+@dataclass
+class Checkpoint:
+    """Where training stands after a chunk: position in the image stream, next chunk, state."""
+
+    position: int
+    chunk: int
+    state: NetworkState
+    log: list = field(default_factory=list)
+
+
+def save_checkpoint(run_dir: Path, checkpoint: Checkpoint) -> None:
+    """checkpoint.npz holds state + position in one file, so it is replaced in one rename."""
+    arrays = checkpoint.state.to_arrays()
+    arrays["position"] = np.asarray(checkpoint.position)
+    arrays["chunk"] = np.asarray(checkpoint.chunk)
+    arrays["log"] = np.asarray(json.dumps([asdict(c) for c in checkpoint.log]))
+    io.write_npz(run_dir / "checkpoint.npz", **arrays)
+
+
+def load_checkpoint(run_dir: Path) -> Checkpoint:
+    from diehlsim.protocol import ChunkLog
+
+    path = Path(run_dir) / "checkpoint.npz"
+    if not path.exists():
+        raise RunDirectoryError(
+            f"{run_dir} has no checkpoint.npz to resume from; start a new run with "
+            f"`diehlsim train --out {run_dir} --force ...`")
+    with np.load(path) as data:
+        state = NetworkState.from_arrays(data)
+        log = [ChunkLog(**row) for row in json.loads(str(data["log"]))]
+        return Checkpoint(int(data["position"]), int(data["chunk"]), state, log)
+
+
+@contextlib.contextmanager
+def stop_signals_to_interrupt():
+    """SIGTERM behaves like Ctrl-C: the last completed chunk's checkpoint is kept and the
+    CLI exits with a message saying how to resume."""
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not in the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def save_log(run_dir: Path, chunks: list) -> None:
