@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from diehlsim.analysis.counts import binarised_rasters
 from diehlsim.analysis.estimators import (
@@ -170,17 +171,33 @@ def stratified_binary_information(inputs, outputs, n_permutations: int, rng) -> 
 
 
 def _permuted_input_sums(x, y, n_x, n_y, n_permutations: int, rng) -> np.ndarray:
-    """(n_permutations, B) ``sum_inputs I`` of one stratum with each replicate's output bins
-    permuted (one permutation per replicate, shared by the outputs; marginals unchanged)."""
-    n_bins = x.shape[0]
-    x_t = np.ascontiguousarray(x.T)
-    sums = np.empty((n_permutations, y.shape[1]))
-    chunk = max(1, _NULL_CHUNK_ELEMENTS // (x.shape[1] * y.shape[1]))
+    """(n_permutations, B) ``sum_inputs I`` of one stratum with the output bins permuted.
+
+    Each replicate relabels the time bins of the outputs with one uniform random
+    permutation ``pi`` (shared by the outputs; every marginal is unchanged). Output spike
+    trains are sparse, so the permuted co-occurrence counts come from the spikes: output
+    ``b``'s spikes move from bins ``S_b`` to ``pi(S_b)`` and
+    ``n11[b, a] = sum_{t in pi(S_b)} x[t, a]``, a sparse (replicates * B, T) times dense
+    (T, A) product costing (#output spikes x A) per replicate instead of T x A x B.
+    """
+    n_bins, n_outputs = y.shape
+    spike_bins, spike_outputs = np.nonzero(y)
+    n_x = n_x.reshape(1, 1, -1)
+    n_y = n_y.reshape(1, -1, 1)
+    sums = np.empty((n_permutations, n_outputs))
+    chunk = max(1, _NULL_CHUNK_ELEMENTS // (x.shape[1] * n_outputs))
     for start in range(0, n_permutations, chunk):
-        stop = min(start + chunk, n_permutations)
-        order = rng.permuted(np.tile(np.arange(n_bins), (stop - start, 1)), axis=1)
-        n11 = np.rint(x_t @ y[order]).astype(np.int64)  # (perms, A, B)
-        sums[start:stop] = binary_mutual_information(n11, n_x, n_y, n_bins).sum(axis=1)
+        replicates = min(start + chunk, n_permutations) - start
+        relabel = rng.permuted(np.tile(np.arange(n_bins), (replicates, 1)), axis=1)
+        rows = (np.arange(replicates)[:, None] * n_outputs + spike_outputs[None, :]).ravel()
+        moved = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, relabel[:, spike_bins].ravel())),
+            shape=(replicates * n_outputs, n_bins),
+        )
+        n11 = np.rint(moved @ x).astype(np.int64).reshape(replicates, n_outputs, -1)
+        sums[start:start + replicates] = (
+            binary_mutual_information(n11, n_x, n_y, n_bins).sum(axis=2)
+        )
     return sums
 
 
@@ -270,13 +287,11 @@ def discretise_counts(counts, n_bins: int | None = 4) -> tuple[np.ndarray, np.nd
 
 
 def class_count_tables(codes, labels, n_classes: int, n_values: int) -> np.ndarray:
-    """(N, C, K) histograms of each neuron's count code per class, from one matrix product."""
-    n_presentations, n_neurons = codes.shape
-    responses = np.zeros((n_presentations, n_neurons, n_values))
-    responses[np.arange(n_presentations)[:, None], np.arange(n_neurons)[None, :], codes] = 1
-    classes = np.eye(n_classes)[labels]
-    product = classes.T @ responses.reshape(n_presentations, -1)
-    return product.reshape(n_classes, n_neurons, n_values).transpose(1, 0, 2)
+    """(N, C, K) histograms of each neuron's count code per class (one ``bincount``)."""
+    n_neurons = codes.shape[1]
+    flat = (np.arange(n_neurons)[None, :] * n_classes + labels[:, None]) * n_values + codes
+    histogram = np.bincount(flat.ravel(), minlength=n_neurons * n_classes * n_values)
+    return histogram.reshape(n_neurons, n_classes, n_values).astype(float)
 
 
 def indicator_tables(tables) -> np.ndarray:

@@ -127,27 +127,50 @@ def pairwise_information(x, y, strata=None) -> PairwiseInformation:
     y = as_array(y, "y", 2)
     check_length(y, len(x), "y", "samples (rows of x)")
     if strata is None:
-        return _unconditional(pairwise_tables(x, y), len(x))
+        return _unconditional(x, y)
     strata = as_array(strata, "strata", 1)
     check_length(strata, len(x), "strata")
     return _conditional(x, y, strata)
 
 
-def _unconditional(tables: np.ndarray, n: int) -> PairwiseInformation:
-    plugin = plugin_mutual_information(tables)
-    statistic, dof, p_value = g_test(tables)
-    return PairwiseInformation(
-        plugin=plugin,
-        miller_madow=plugin - miller_madow_mi_bias(tables),
-        panzeri_treves=plugin - panzeri_treves_mi_bias(tables),
-        joint_entropy=plugin_joint_entropy(tables),
-        entropy_x=plugin_entropy(tables[:, 0].sum(axis=-1)),
-        entropy_y=plugin_entropy(tables[0].sum(axis=-2)),
-        g_statistic=statistic,
-        g_dof=dof,
-        g_p_value=p_value,
-        n_samples=n,
-    )
+def _unconditional(x: np.ndarray, y: np.ndarray) -> PairwiseInformation:
+    """All measures, computed on the pairs of varying columns only.
+
+    A pair with a constant variable has I = 0, both biases 0 (its table has one occupied
+    row or column, so ``Kxy - Kx - Ky + 1 = 0``), ``H(X,Y) = H(X) + H(Y)``, G = 0 with no
+    degree of freedom and p = 1; these are filled in directly. Spike rasters are mostly
+    silent neurons, so this skips most of the work.
+    """
+    entropy_x, entropy_y = column_entropies(x), column_entropies(y)
+    shape = (x.shape[1], y.shape[1])
+    result = {
+        "plugin": np.zeros(shape),
+        "miller_madow": np.zeros(shape),
+        "panzeri_treves": np.zeros(shape),
+        "joint_entropy": entropy_x[:, None] + entropy_y[None, :],
+        "g_statistic": np.zeros(shape),
+        "g_dof": np.zeros(shape, dtype=np.int64),
+        "g_p_value": np.ones(shape),
+    }
+    varying_x, varying_y = _varying_columns(x), _varying_columns(y)
+    if len(varying_x) and len(varying_y):
+        tables = pairwise_tables(x[:, varying_x], y[:, varying_y])
+        plugin = plugin_mutual_information(tables)
+        statistic, dof, p_value = g_test(tables)
+        computed = {
+            "plugin": plugin,
+            "miller_madow": plugin - miller_madow_mi_bias(tables),
+            "panzeri_treves": plugin - panzeri_treves_mi_bias(tables),
+            "joint_entropy": plugin_joint_entropy(tables),
+            "g_statistic": statistic,
+            "g_dof": dof,
+            "g_p_value": p_value,
+        }
+        cell = np.ix_(varying_x, varying_y)
+        for name, values in computed.items():
+            result[name][cell] = values
+    return PairwiseInformation(**result, entropy_x=entropy_x, entropy_y=entropy_y,
+                               n_samples=len(x))
 
 
 def _conditional(x: np.ndarray, y: np.ndarray, strata: np.ndarray) -> PairwiseInformation:
@@ -157,9 +180,8 @@ def _conditional(x: np.ndarray, y: np.ndarray, strata: np.ndarray) -> PairwiseIn
     totals: dict[str, np.ndarray] = {}
     for stratum in np.unique(strata):
         rows = strata == stratum
-        tables = pairwise_tables(x[rows], y[rows])
         weight = rows.sum() / n
-        parts = _unconditional(tables, int(rows.sum()))
+        parts = _unconditional(x[rows], y[rows])
         for name in ("plugin", "miller_madow", "panzeri_treves", "joint_entropy",
                      "entropy_x", "entropy_y"):
             totals[name] = totals.get(name, 0.0) + weight * getattr(parts, name)
@@ -170,6 +192,20 @@ def _conditional(x: np.ndarray, y: np.ndarray, strata: np.ndarray) -> PairwiseIn
         g_p_value=chi2_p_value(totals["g_statistic"], totals["g_dof"]),
         n_samples=n,
     )
+
+
+def column_entropies(matrix: np.ndarray) -> np.ndarray:
+    """Plug-in entropy (bits) of each column of a (N, A) discrete matrix."""
+    if is_binary(matrix):
+        ones = matrix.sum(axis=0, dtype=np.float64)
+        return plugin_entropy(np.stack([len(matrix) - ones, ones], axis=-1))
+    return np.array([
+        float(plugin_entropy(np.unique(column, return_counts=True)[1])) for column in matrix.T
+    ])
+
+
+def _varying_columns(matrix: np.ndarray) -> np.ndarray:
+    return np.flatnonzero((matrix != matrix[:1]).any(axis=0))
 
 
 def _product_dtype(n_samples: int):
