@@ -62,7 +62,13 @@ def test_discrete_all_pairs_equal_per_pair_reference():
     x = rng.integers(0, 4, (300, 6)) * 2.5 - 1  # non-integer codes are fine
     y = rng.integers(0, 3, (300, 5))
     y[:, 0] = (x[:, 1] > 0).astype(int)
+    y[:, 4] = 7  # a constant column: filled in without computing its tables
     pairs = info.pairwise_information(x, y)
+    np.testing.assert_allclose(
+        pairs.joint_entropy, per_pair(x, y, lambda a, b: info.joint_entropy(a, b).bits),
+        atol=1e-12)
+    np.testing.assert_allclose(pairs.entropy_y, [info.entropy(c).bits for c in y.T], atol=1e-13)
+    assert (pairs.g_p_value[:, 4] == 1).all() and (pairs.g_dof[:, 4] == 0).all()
     for estimator, values in (("plugin", pairs.plugin), ("miller_madow", pairs.miller_madow),
                               ("panzeri_treves", pairs.panzeri_treves)):
         reference = per_pair(x, y, lambda a, b: info.mutual_information(a, b, estimator).bits)
