@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "diehlsim.datasets.cli",
     "diehlsim.commands",
     "diehlsim.analysis.cli",
+    "diehlsim.build",
 ]
 
 

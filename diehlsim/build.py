@@ -1,0 +1,453 @@
+"""``diehlsim build``: write (and compile) a self-contained standalone project.
+
+The project in ``--out`` is the same one the simulator compiles for training: sources, a
+makefile, static arrays and the binary ``main``. One binary run simulates one chunk of
+``--chunk`` presentation slots; images, weights, theta and the rest of the state go in as
+run arguments (``name=value`` or ``name=static_arrays/FILE.dat``), so the binary never
+needs rebuilding. ``README.md`` and ``diehlsim_build.json`` in the project list them.
+
+:func:`check_protocol_in_code` verifies that the generated sources hold the whole
+presentation protocol (controller, normalisation) and a single network run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from diehlsim.errors import ConfigurationError, ToolchainError
+
+BUILD_DEVICES = ("cpp_standalone", "cuda_standalone")
+INPUT_SIZES = (784, 1024)
+MANIFEST = "diehlsim_build.json"
+
+# What every run argument means (names as the binary knows them).
+RUN_ARGUMENT_MEANING = {
+    "stimulus.values": "the chunk's images: slots x n_input input rates in Hz at intensity 1 "
+                       "(pixel 0..255 times 1/8 Hz), row k = image k, unused rows 0",
+    "controller.n_images": "how many rows of stimulus.values hold images (<= slots)",
+    "controller.image_index": "row of the first image to present (0)",
+    "controller.intensity": "input intensity of the first presentation (2 at a fresh image)",
+    "controller.repeats": "earlier presentations of the first image (0 at a fresh image)",
+    "controller.rng_seed": "seed of the random generator(s) for this chunk",
+    "excitatory.learning": "1 = STDP and theta adaptation on, 0 = frozen (labelling, test)",
+    "input_exc.step_offset": "absolute time step at which this chunk starts (every run "
+                             "starts at t = 0; lastpre is counted in absolute steps)",
+    "input_exc.w": "input -> excitatory weights, synapse k = input k // n_exc to neuron "
+                   "k % n_exc (row-major n_input x n_exc)",
+    "input_exc.delay": "input -> excitatory delays in seconds, same order as input_exc.w",
+    "input_exc.lastpre": "absolute time step of the last presynaptic arrival per synapse "
+                         "(-1e12 = none yet)",
+    "excitatory.theta": "adaptive thresholds in volts",
+    "excitatory.v": "excitatory membrane potentials in volts",
+    "excitatory.ge": "excitatory conductances (units of the leak)",
+    "excitatory.gi": "inhibitory conductances of the excitatory layer",
+    "excitatory.post1": "postsynaptic STDP trace 1",
+    "excitatory.post2": "postsynaptic STDP trace 2",
+    "inhibitory.v": "inhibitory membrane potentials in volts",
+    "inhibitory.ge": "excitatory conductances of the inhibitory layer",
+    "inhibitory.gi": "inhibitory conductances of the inhibitory layer",
+}
+
+# Code objects the protocol needs in the generated sources, and a variable each must touch.
+PROTOCOL_CODE = {
+    "controller_slot_start": "controller_input_on",
+    "controller_spike_thresholder": "controller_step_off",
+    "controller_spike_resetter": "controller_image_index",
+    "normalise_reset": "excitatory_colsum",
+    "normalise_sum": "excitatory_colsum",
+    "normalise_scale": "input_exc_w",
+}
+
+
+@dataclass
+class BuildResult:
+    directory: Path
+    device: str
+    binary: Path | None  # None when not compiled
+    generate_s: float
+    compile_s: float | None
+    run_arguments: list = field(default_factory=list)
+    result_files: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+
+
+# -- run arguments ---------------------------------------------------------------------
+def _run_arg_name(key) -> str:
+    from brian2 import TimedArray
+
+    if isinstance(key, TimedArray):
+        return f"{key.name}.values"
+    name = f"{key.group_name}.{key.name}"
+    if name.endswith("_pre.delay"):  # as simulation._command_line_args names it
+        name = name[: -len("_pre.delay")] + ".delay"
+    return name
+
+
+def run_argument_table(sim) -> list[dict]:
+    """Every run argument the simulator passes per chunk: name, dtype, size, unit, meaning
+    (the same keys as ``Simulator._run_standalone``; sizes from the values it passes)."""
+    from brian2 import TimedArray
+    from brian2.units.fundamentalunits import get_unit
+
+    from diehlsim.simulation import initial_state
+
+    m = sim.model
+    values = {m.stimulus: np.zeros((sim.slots, sim.params.n_input))}
+    for key in (m.controller.n_images, m.controller.image_index, m.controller.intensity,
+                m.controller.repeats, m.controller.rng_seed, m.exc.learning,
+                m.input_exc.step_offset):
+        values[key] = 0
+    values.update(sim._array_args(initial_state(sim.params, 0)))
+    rows = []
+    for key, value in values.items():
+        if isinstance(key, TimedArray):
+            dtype, dim = key.values.dtype, key.dim
+        else:
+            dtype, dim = key.variable.dtype, key.variable.dim
+        name = _run_arg_name(key)
+        unit = "1" if dim.is_dimensionless else str(get_unit(dim))
+        rows.append({"name": name, "dtype": np.dtype(dtype).name,
+                     "size": int(np.size(np.asarray(value))), "unit": unit,
+                     "meaning": RUN_ARGUMENT_MEANING.get(name, "")})
+    return rows
+
+
+def result_files(sim) -> dict:
+    """What the binary writes under ``results/`` (raw arrays; monitors grow per run)."""
+    dev = sim._device if hasattr(sim, "_device") else None
+    if dev is None:
+        from brian2 import get_device
+
+        dev = get_device()
+    m = sim.model
+    wanted = {
+        "input_exc.w": m.input_exc.variables["w"],
+        "input_exc.delay": m.input_exc.pre.variables["delay"],
+        "input_exc.lastpre": m.input_exc.variables["lastpre"],
+        "excitatory.theta": m.exc.variables["theta"],
+        "excitatory.v": m.exc.variables["v"],
+        "excitatory.ge": m.exc.variables["ge"],
+        "excitatory.gi": m.exc.variables["gi"],
+        "excitatory.post1": m.exc.variables["post1"],
+        "excitatory.post2": m.exc.variables["post2"],
+        "inhibitory.v": m.inh.variables["v"],
+        "inhibitory.ge": m.inh.variables["ge"],
+        "inhibitory.gi": m.inh.variables["gi"],
+        "controller.image_index": m.controller.variables["image_index"],
+        "controller.intensity": m.controller.variables["intensity"],
+        "controller.repeats": m.controller.variables["repeats"],
+        "presentations.t": m.presentations.variables["t"],
+        "presentations.image_index": m.presentations.variables["image_index"],
+        "presentations.intensity": m.presentations.variables["intensity"],
+        "presentations.repeats": m.presentations.variables["repeats"],
+        "presentations.n_spikes": m.presentations.variables["n_spikes"],
+        "exc_spikes.i": m.exc_spikes.variables["i"],
+        "exc_spikes.t": m.exc_spikes.variables["t"],
+    }
+    out = {}
+    for label, var in wanted.items():
+        try:
+            out[label] = {"file": dev.get_array_filename(var), "dtype": np.dtype(var.dtype).name}
+        except (KeyError, AttributeError):
+            continue
+    return out
+
+
+# -- the check -----------------------------------------------------------------------------
+def _source(build_dir: Path, stem: str) -> Path | None:
+    for suffix in (".cpp", ".cu"):
+        path = build_dir / f"{stem}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def check_protocol_in_code(build_dir) -> list[str]:
+    """Problems that keep the generated project from running the whole protocol by itself.
+
+    Empty list = the sources hold the controller's slot start (run_regularly), its
+    threshold and reset (the per-presentation decision), the three normalisation code
+    objects, a ``set_variable_by_name`` entry for every run argument, and ``main`` holds
+    exactly one network run and no Python callback (``network_operation``).
+    """
+    build_dir = Path(build_dir)
+    problems = []
+    if not build_dir.is_dir():
+        return [f"{build_dir} is not a directory"]
+    for name, variable in PROTOCOL_CODE.items():
+        path = _source(build_dir / "code_objects", f"{name}_codeobject")
+        if path is None:
+            problems.append(f"code object {name} is missing from {build_dir / 'code_objects'}")
+            continue
+        if variable not in path.read_text(errors="replace"):
+            problems.append(f"{path.name} does not touch {variable}")
+    main = _source(build_dir, "main")
+    if main is None:
+        problems.append("main.cpp / main.cu is missing")
+    else:
+        text = main.read_text(errors="replace")
+        runs = re.findall(r"\b(\w+)\.run\(", text)
+        if runs != ["diehl_cook"]:
+            problems.append(f"main must run the network once, found runs: {runs or 'none'}")
+        for call in ("_run_controller_slot_start_codeobject", "_run_normalise_sum_codeobject"):
+            if call not in text:
+                problems.append(f"main does not schedule {call}")
+        if re.search(r"network_operation|Python\.h|PyObject", text):
+            problems.append("main calls back into Python (network_operation)")
+    for path in (build_dir / "code_objects").glob("*network_operation*"):
+        problems.append(f"Python callback code object {path.name}")
+    objects = _source(build_dir, "objects")
+    if objects is None:
+        problems.append("objects.cpp / objects.cu is missing")
+    else:
+        text = objects.read_text(errors="replace")
+        for name in RUN_ARGUMENT_MEANING:
+            if f'"{name}"' not in text:
+                problems.append(f"run argument {name} is not settable in {objects.name}")
+    return problems
+
+
+# -- building ----------------------------------------------------------------------------
+def build_project(out, device: str = "cpp_standalone", n_exc: int = 100,
+                  input_size: int = 784, *, stdp_rule: str = "triplet", slots: int = 250,
+                  compile: bool = True, compute_capability: str | None = None,
+                  portable: bool = False, gpu_id: int = 0, threads: int = 0,
+                  overrides: dict | None = None) -> BuildResult:
+    """Write the standalone project for ``n_exc`` neurons into ``out`` (and compile it)."""
+    from diehlsim import cuda
+    from diehlsim.models.parameters import default_parameters
+    from diehlsim.simulation import Simulator
+
+    if device not in BUILD_DEVICES:
+        raise ConfigurationError(
+            f"build needs a standalone device ({', '.join(BUILD_DEVICES)}), got {device!r}")
+    if input_size not in INPUT_SIZES:
+        raise ConfigurationError(
+            f"--input-size must be 784 (28x28, MNIST) or 1024 (32x32, CIFAR-10 grey), "
+            f"got {input_size}")
+    if n_exc is None or int(n_exc) <= 0:
+        raise ConfigurationError(f"--neurons must be a positive integer, got {n_exc}")
+    if compute_capability is not None and device != "cuda_standalone":
+        raise ConfigurationError("--compute-capability applies to --device cuda_standalone")
+    out = Path(out).resolve()
+    if out.exists() and any(out.iterdir()) and not (out / "makefile").exists():
+        raise ConfigurationError(
+            f"{out} exists and holds something other than a standalone project; choose "
+            f"another --out")
+    if device == "cuda_standalone" and compile:
+        cuda.find_nvcc()  # a clear error before minutes of code generation
+    params = default_parameters(int(n_exc), int(input_size), stdp_rule, **(overrides or {}))
+    options = {"portable": bool(portable)}
+    if device == "cuda_standalone":
+        options.update(compute_capability=compute_capability or cuda.DEFAULT_COMPUTE_CAPABILITY,
+                       gpu_id=int(gpu_id))
+    start = time.perf_counter()
+    try:
+        sim = Simulator(params, device, slots=slots, build_dir=out, threads=threads,
+                        device_options=options, compile=compile)
+    except RuntimeError as exc:
+        if isinstance(exc, ToolchainError) or "compilation failed" not in str(exc).lower():
+            raise
+        raise ToolchainError(
+            f"compiling {out} failed ({exc}); run 'make' in {out} to see the compiler's "
+            f"messages") from None
+    total = time.perf_counter() - start
+    dev = sim._device if hasattr(sim, "_device") else None
+    compile_s = None
+    if compile and dev is not None:
+        compile_s = getattr(dev, "timers", {}).get("compile", {}).get("make")
+    generate_s = total - (compile_s or 0.0)
+    binary = out / "main"
+    result = BuildResult(
+        directory=out, device=device, binary=binary if compile and binary.exists() else None,
+        generate_s=generate_s, compile_s=compile_s, run_arguments=run_argument_table(sim),
+        result_files=result_files(sim))
+    result.problems = check_protocol_in_code(out)
+    _write_manifest(result, sim, options)
+    (out / "README.md").write_text(readme_text(result, sim, options))
+    return result
+
+
+def _write_manifest(result: BuildResult, sim, options) -> None:
+    from diehlsim.models.parameters import parameters_to_json
+    from diehlsim.runs import versions
+
+    p = sim.params.protocol
+    manifest = {
+        "device": result.device, "n_input": sim.params.n_input, "n_exc": sim.params.n_exc,
+        "stdp_rule": sim.params.stdp_rule, "slots": sim.slots,
+        "dt_s": float(p.dt), "slot_s": float(p.slot_time),
+        "chunk_duration_s": float(sim.duration), "options": options,
+        "compiled": result.binary is not None, "generate_s": round(result.generate_s, 2),
+        "compile_s": None if result.compile_s is None else round(result.compile_s, 2),
+        "run_arguments": result.run_arguments, "results": result.result_files,
+        "parameters": parameters_to_json(sim.params), "versions": versions(),
+    }
+    (result.directory / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str))
+
+
+def readme_text(result: BuildResult, sim, options) -> str:
+    p = sim.params.protocol
+    n_in, n_exc, slots = sim.params.n_input, sim.params.n_exc, sim.slots
+    cuda = result.device == "cuda_standalone"
+    lines = [
+        f"# Diehl & Cook network, {n_in} inputs x {n_exc} excitatory neurons "
+        f"({result.device})",
+        "",
+        "Generated by `diehlsim build`. A self-contained Brian2 "
+        f"{'CUDA (brian2cuda)' if cuda else 'C++'} standalone project: sources, `makefile`, "
+        "`static_arrays/` and, once compiled, the binary `main`. One run of `main` simulates "
+        f"one chunk of {slots} presentation slots ({float(p.presentation_time) * 1000:.0f} ms "
+        f"image + {float(p.rest_time) * 1000:.0f} ms rest each, dt = {float(p.dt) * 1000:g} ms, "
+        f"{float(sim.duration):g} s in all). The presentation protocol runs inside the binary: "
+        "the controller presents the chunk's images one after the other, repeats an image with "
+        f"intensity + {p.intensity_step:g} while it evokes fewer than {p.min_spikes} spikes "
+        f"(at most {p.max_repeats} repeats), and the input weights are normalised at the start "
+        "of every slot while learning.",
+        "",
+        "## Compile",
+        "",
+        "```sh",
+        "make          # already done unless built with --no-compile",
+        "```",
+    ]
+    if cuda:
+        lines += [
+            "",
+            f"Device code is compiled for compute capability "
+            f"{options.get('compute_capability')} (`-arch=sm_"
+            f"{str(options.get('compute_capability')).replace('.', '')}`), GPU "
+            f"{options.get('gpu_id', 0)}; C++17 (the makefile's `-std=c++11` is overridden by "
+            "the later `-std=c++17`: nvcc warns about the redefinition). cuRAND comes from "
+            "the CUDA toolkit or the `nvidia-curand` wheel (see `LFLAGS` in the makefile: the "
+            "binary finds `libcurand.so.N` through its rpath).",
+        ]
+    if options.get("portable"):
+        lines += ["", "Built with `--portable`: no `-march=native`, runs on any x86-64 CPU."]
+    else:
+        lines += ["", "Host code uses `-march=native`: rebuild with `--portable` to run the "
+                      "binary on a different CPU."]
+    lines += [
+        "",
+        "## Run",
+        "",
+        "Run from this directory (file arguments are relative to it):",
+        "",
+        "```sh",
+        "./main [--results_dir DIR] NAME=VALUE ... NAME=static_arrays/FILE.dat ...",
+        "```",
+        "",
+        "A single number sets every element; a file gives the whole array as raw "
+        "little-endian binary of the listed dtype and size (`numpy.ndarray.tofile`), "
+        "in SI units (volts, seconds, Hz). An argument left out keeps its built-in initial "
+        "value. A size mismatch is reported and the value is left unchanged.",
+        "",
+        "| argument | dtype | size | unit | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for row in result.run_arguments:
+        lines.append(f"| `{row['name']}` | {row['dtype']} | {row['size']} | {row['unit']} | "
+                     f"{row['meaning']} |")
+    lines += [
+        "",
+        "### Feeding images, weights and theta",
+        "",
+        "```python",
+        "import numpy as np, subprocess",
+        f"images = ...                     # k <= {slots} images, k x {n_in} pixels 0..255",
+        f"stim = np.zeros(({slots}, {n_in}))",
+        f"stim[:len(images)] = images * {float(p.rate_per_pixel):g}  # Hz at intensity 1",
+        "stim.tofile('static_arrays/stim.dat')",
+        f"weights.astype(np.float64).ravel().tofile('static_arrays/w.dat')  # {n_in} x {n_exc}",
+        f"theta.astype(np.float64).tofile('static_arrays/theta.dat')         # {n_exc}, volts",
+        "subprocess.run(['./main', 'stimulus.values=static_arrays/stim.dat',",
+        "                f'controller.n_images={len(images)}', 'controller.rng_seed=1',",
+        "                'input_exc.w=static_arrays/w.dat',",
+        "                'excitatory.theta=static_arrays/theta.dat',",
+        "                'excitatory.learning=1'], check=True)",
+        "```",
+        "",
+        "To continue training over many chunks, pass the state the previous run left in "
+        "`results/` (weights, delays, lastpre, theta, membranes, traces, the controller's "
+        "intensity/repeats) and `input_exc.step_offset` = the number of time steps simulated "
+        f"so far (each chunk adds {int(round(float(sim.duration / p.dt)))}). "
+        "`diehlsim.simulation.Simulator` does exactly this.",
+        "",
+        "## Results",
+        "",
+        "After a run, `results/` (or `--results_dir`) holds raw arrays (no header):",
+        "",
+        "| what | file | dtype |",
+        "|---|---|---|",
+    ]
+    for label, info in result.result_files.items():
+        lines.append(f"| `{label}` | `{info['file']}` | {info['dtype']} |")
+    lines += [
+        "",
+        "`presentations` has one entry per presentation (recorded on its last step, time in "
+        "seconds from the start of the run); `controller.image_index` tells how many images "
+        "were completed. `exc_spikes` are the excitatory spikes (neuron, time).",
+        "",
+        f"Built in {result.generate_s:.1f} s (code generation)"
+        + (f" + {result.compile_s:.1f} s (compilation)" if result.compile_s else "")
+        + f". `{MANIFEST}` holds the same tables as JSON, and the network parameters.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# -- CLI ---------------------------------------------------------------------------------
+def register(subparsers) -> None:
+    from diehlsim.models.stdp import RULES
+
+    p = subparsers.add_parser(
+        "build", help="write (and compile) a standalone C++ or CUDA project",
+        description="Write a self-contained Brian2 standalone project for the network into "
+                    "--out and compile it (nvcc is enough for CUDA: no GPU needed).")
+    p.add_argument("--device", choices=BUILD_DEVICES, required=True)
+    p.add_argument("--neurons", type=int, required=True, help="excitatory neurons")
+    p.add_argument("--input-size", type=int, choices=INPUT_SIZES, default=784,
+                   help="784 = 28x28 (MNIST), 1024 = 32x32 (CIFAR-10 grey)")
+    p.add_argument("--out", type=Path, required=True, help="project directory")
+    p.add_argument("--compute-capability", default=None,
+                   help="CUDA: GPU compute capability, e.g. 9.0 (H100/H200, default), 8.0")
+    p.add_argument("--gpu-id", type=int, default=0, help="CUDA: GPU the binary uses")
+    p.add_argument("--no-compile", action="store_true", help="only write the project")
+    p.add_argument("--portable", action="store_true", help="no -march=native")
+    p.add_argument("--stdp", choices=sorted(RULES), default="triplet")
+    p.add_argument("--lockout", type=float, default=None,
+                   help="spike lockout in ms (default 5 = refractory only)")
+    p.add_argument("--chunk", type=int, default=250,
+                   help="presentation slots per run of the binary (default %(default)s)")
+    p.add_argument("--threads", type=int, default=0, help="cpp_standalone: OpenMP threads")
+    p.set_defaults(func=cmd_build)
+
+
+def cmd_build(args) -> int:
+    overrides = {}
+    if args.lockout is not None:
+        from brian2 import ms
+
+        overrides["exc__spike_lockout"] = args.lockout * ms
+    result = build_project(
+        args.out, args.device, args.neurons, args.input_size, stdp_rule=args.stdp,
+        slots=args.chunk, compile=not args.no_compile,
+        compute_capability=args.compute_capability, portable=args.portable,
+        gpu_id=args.gpu_id, threads=args.threads, overrides=overrides)
+    what = (f"binary {result.binary}" if result.binary else "not compiled (--no-compile)")
+    timing = f"generated in {result.generate_s:.1f} s"
+    if result.compile_s is not None:
+        timing += f", compiled in {result.compile_s:.1f} s"
+    print(f"{args.device} project for {args.neurons} neurons in {result.directory}: {what}; "
+          f"{timing}; see {result.directory / 'README.md'}")
+    if result.problems:
+        for problem in result.problems:
+            print(f"protocol check: {problem}")
+        return 1
+    return 0
