@@ -202,3 +202,10 @@ def test_cli_errors(tmp_path, recording, monkeypatch):
     args = _parser().parse_args(["analyze", "--run", str(tmp_path), "--permutations", "9"])
     with pytest.raises(RunDirectoryError, match="has shape"):
         args.func(args)
+
+
+def test_analyze_needs_two_classes(tmp_path):
+    single = synthetic_recording(np.zeros(3, dtype=int), seed=0)
+    with pytest.raises(AnalysisInputError, match="at least two classes"):
+        analyze(single, tmp_path, n_classes=3, n_permutations=9)
+    assert not (tmp_path / "table2.csv").exists()

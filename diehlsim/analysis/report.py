@@ -81,11 +81,13 @@ def analyze(
         assignments = as_assignments(assignments, recording.n_exc, n_classes)
     out_dir = Path(out_dir)
     rng = np.random.default_rng(seed)
-    capozzi = capozzi_analysis(recording, n_classes, bin_size, MI_THRESHOLD_BITS)
-    inputs = input_information(recording, n_classes, n_permutations, alpha, rng, bin_size)
+    # the class analysis is the cheapest and rejects unusable labels (a single class)
+    # before the slower spike-train analyses run
     counts = counts_from_recording(recording, "exc")
     classes = class_information(counts, labels, n_classes, n_permutations, alpha, rng,
                                 count_bins, assignments)
+    capozzi = capozzi_analysis(recording, n_classes, bin_size, MI_THRESHOLD_BITS)
+    inputs = input_information(recording, n_classes, n_permutations, alpha, rng, bin_size)
     table2 = table2_frame(capozzi.table, inputs.informative)
     frames = {
         "table2": table2,
