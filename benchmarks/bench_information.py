@@ -121,7 +121,12 @@ def machine_info() -> dict:
         blas = f"{blas_info.get('name')} {blas_info.get('version', '')}".strip()
     except (TypeError, KeyError):
         pass
+    try:
+        load = "{:.1f} / {:.1f} / {:.1f}".format(*os.getloadavg())
+    except OSError:
+        load = "unknown"
     return {
+        "load": load,
         "cpu": cpu,
         "cores": os.cpu_count(),
         "platform": platform.platform(),
@@ -147,6 +152,8 @@ def render_section(results: dict) -> str:
         f"- platform: {info['platform']}; Python {info['python']}; numpy {info['numpy']} "
         f"({info['blas']})",
         f"- {results['pairs']:,} pairs, {results['samples']:,} samples (best of repeats)",
+        f"- load average (1/5/15 min) when written: {info['load']} (other jobs share the "
+        f"cores when it exceeds the core count, so times scale up accordingly)",
         "",
         "| step | seconds |",
         "|---|---|",

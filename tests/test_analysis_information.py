@@ -110,6 +110,19 @@ def test_g_test_matches_scipy_likelihood_ratio():
     assert statistic == pytest.approx(2 * 400 * LN2 * info.mutual_information(x, y).bits)
 
 
+def test_chi2_p_value_matches_scipy_chi2_sf():
+    from scipy.stats import chi2
+
+    from diehlsim.analysis.significance import chi2_p_value
+
+    statistic = np.concatenate([np.random.default_rng(12).exponential(3, 500), [0, 40, 150]])
+    for dof in (1, 2, 5):
+        expected = chi2.sf(statistic, dof)
+        np.testing.assert_allclose(chi2_p_value(statistic, np.full(len(statistic), dof)),
+                                   expected, rtol=1e-12, atol=1e-300)
+    assert chi2_p_value(3.0, 0) == 1.0
+
+
 def test_benjamini_hochberg_matches_scipy_and_keeps_nan():
     p = np.array([0.01, 0.04, np.nan, 0.03, 0.5])
     q = info.benjamini_hochberg(p)

@@ -20,6 +20,7 @@ False discovery rate: Benjamini & Hochberg (1995) adjusted p-values (q-values) f
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import erfc
 from scipy.stats import chi2, false_discovery_control
 
 from diehlsim.analysis.estimators import (
@@ -96,8 +97,18 @@ def _independence_dof(table: np.ndarray) -> np.ndarray:
 
 
 def chi2_p_value(statistic, dof) -> np.ndarray:
-    """Upper tail ``P(chi2_dof >= statistic)``; 1 where ``dof = 0`` (nothing to test)."""
+    """Upper tail ``P(chi2_dof >= statistic)``; 1 where ``dof = 0`` (nothing to test).
+
+    ``scipy.stats.chi2.sf``, except for one degree of freedom (every binary pair), where the
+    identical closed form ``erfc(sqrt(G / 2))`` is used because it is several times faster
+    than the incomplete gamma function on hundreds of thousands of pairs.
+    """
     statistic = np.asarray(statistic, dtype=float)
     dof = np.asarray(dof)
-    safe_dof = np.where(dof > 0, dof, 1)
-    return np.where(dof > 0, chi2.sf(statistic, safe_dof), 1.0)
+    statistic, dof = np.broadcast_arrays(statistic, dof)
+    p_value = np.ones(statistic.shape)
+    one = dof == 1
+    p_value[one] = erfc(np.sqrt(np.maximum(statistic[one], 0.0) / 2.0))
+    more = dof > 1
+    p_value[more] = chi2.sf(statistic[more], dof[more])
+    return p_value if p_value.ndim else float(p_value)
