@@ -23,7 +23,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "analyze",
         help="information analysis (Capozzi et al. Table 2, bias-corrected MI) of a trained run",
-        description=__doc__.splitlines()[0],
+        description="Information analysis of a trained run (Capozzi et al. Table 2, bias-corrected"
+        " and tested mutual information); results go to RUN/information/.",
     )
     parser.add_argument("--run", required=True, type=Path,
                         help="run directory written by training (holds the trained network)")
