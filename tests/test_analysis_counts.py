@@ -87,6 +87,8 @@ def test_binarised_raster_bins_and_rounding():
     raster = binarised_raster(recording, 0, "input")
     assert raster.shape == (350, 3) and raster.dtype == np.uint8
     assert n_time_bins(0.35, 1e-3) == 350
+    # durations stored as 0.1 * 3.5 come back as 0.35000000000000003: still 350 bins
+    assert n_time_bins(0.35000000000000003, 1e-3) == 350 and n_time_bins(0.3505, 1e-3) == 351
     # two spikes in bin 3 give a single 1; 0.003 s lands in bin 3, not bin 2
     assert raster[3, 0] == 1 and raster[:, 0].sum() == 1
     assert raster[349, 2] == 1 and raster.sum() == 2
