@@ -37,13 +37,31 @@ INHIBITORY_RESET = "v = v_reset"
 # One Poisson input per pixel: rate = pixel / 8 Hz * intensity while the input is on.
 # The image comes from the chunk's TimedArray, indexed by the controller's image_index.
 INPUT = """
-rate = stimulus(image_index * second, i) * intensity * input_on : Hz
+rate = stimulus(image_index * second, i) * intensity : Hz
 image_index : integer (linked)
 intensity : 1 (linked)
 input_on : 1 (linked)
 """
-# No random number is drawn for a silent pixel (C's && short-circuits).
-INPUT_THRESHOLD = "rate > 0*Hz and rand() < rate * dt"
+# 'bernoulli': the textbook per-step draw, spike with probability rate*dt. No random number
+# is drawn for a silent pixel or while the input is off (C's && short-circuits).
+INPUT_THRESHOLD_BERNOULLI = "input_on > 0 and rate > 0*Hz and rand() < rate * dt"
+
+# 'geometric' (default): the same Bernoulli process, sampled by its gaps. The number of steps
+# to the next spike of a per-step Bernoulli(p) process is geometric, floor(ln U / ln(1 - p)),
+# so one random number per spike replaces one per active pixel per step. p = 0 gets an
+# effectively infinite gap; p is kept below 1 so that the logarithm stays finite.
+INPUT_GEOMETRIC_STATE = """
+p_spike : 1
+next_step : 1
+"""
+INPUT_GAP = ("floor(log(rand()) / (log(1 - p_spike) - int(p_spike <= 0)))"
+             " + 1e15 * int(p_spike <= 0)")
+INPUT_GEOMETRIC_START = f"""
+p_spike = clip(rate * dt, 0, 1 - 1e-12)
+next_step = t_in_timesteps + {INPUT_GAP}
+"""
+INPUT_THRESHOLD_GEOMETRIC = "input_on > 0 and t_in_timesteps >= next_step"
+INPUT_RESET_GEOMETRIC = f"next_step = t_in_timesteps + 1 + {INPUT_GAP}"
 
 # The presentation protocol, run inside the simulation by a one-neuron controller.
 CONTROLLER = """

@@ -101,8 +101,17 @@ def _controller(params: NetworkParameters) -> NeuronGroup:
 
 def _inputs(params: NetworkParameters, controller: NeuronGroup, stimulus: TimedArray):
     n = params.n_input
-    group = NeuronGroup(n, eq.INPUT, threshold=eq.INPUT_THRESHOLD,
-                        namespace={"stimulus": stimulus}, name="inputs")
+    namespace = {"stimulus": stimulus}
+    if params.protocol.input_generator == "bernoulli":
+        group = NeuronGroup(n, eq.INPUT, threshold=eq.INPUT_THRESHOLD_BERNOULLI,
+                            namespace=namespace, name="inputs")
+    else:
+        group = NeuronGroup(n, eq.INPUT + eq.INPUT_GEOMETRIC_STATE,
+                            threshold=eq.INPUT_THRESHOLD_GEOMETRIC,
+                            reset=eq.INPUT_RESET_GEOMETRIC, namespace=namespace, name="inputs")
+        # After the controller (order 0) has set image and intensity for this slot.
+        group.run_regularly(eq.INPUT_GEOMETRIC_START, dt=params.protocol.slot_time,
+                            when="start", order=1, name="inputs_slot_start")
     zeros = np.zeros(n, dtype=int)
     group.image_index = linked_var(controller, "image_index", index=zeros)
     group.intensity = linked_var(controller, "intensity", index=zeros)

@@ -93,6 +93,9 @@ class ProtocolParameters:
     # The original loops until 5 spikes come; a cap keeps a silent network from stalling.
     # At intensity 2 + 20 = 22 (max 701 Hz per pixel) every trained network we saw responds.
     max_repeats: int = 20
+    # How input spikes are drawn: "geometric" (one random number per spike) or "bernoulli"
+    # (one per active pixel per step). Both are the same per-step Bernoulli process.
+    input_generator: str = "geometric"
 
     @property
     def slot_time(self) -> Quantity:
