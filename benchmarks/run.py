@@ -1,0 +1,270 @@
+"""Benchmark harness: ms per image (training and testing), build time, peak memory, spikes
+and synaptic events per image, for diehlsim's in-graph protocol on each device and for the
+conventional Python-loop protocol (benchmarks/reference.py), side by side on this machine.
+
+    python benchmarks/run.py                      # default sizes, writes docs/benchmarks.md
+    python benchmarks/run.py --sizes 100 400 --train-images 200
+
+Every configuration runs in its own process (a standalone device per process, and a clean
+peak-memory reading). Speed-ups are ratios of numbers measured in the same invocation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results.json"
+REPORT = ROOT / "docs" / "benchmarks.md"
+FIGURE = ROOT / "docs" / "benchmarks.png"
+
+
+def worker(config: dict) -> dict:
+    """Run one configuration in this process and return its measurements."""
+    from diehlsim import datasets
+
+    images, _ = datasets.load("mnist", "train")
+    test_images, _ = datasets.load("mnist", "test")
+    from diehlsim.models.parameters import default_parameters
+
+    params = default_parameters(config["neurons"])
+    if config["kind"] == "reference":
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import reference
+
+        out = reference.run(params, images[: config["train_images"]])
+        return {**config, "train_ms_per_image": out["ms_per_image"],
+                "presentations": out["presentations"], **_memory()}
+    return {**config, **_diehlsim(params, config, images, test_images), **_memory()}
+
+
+def _diehlsim(params, config, images, test_images) -> dict:
+    from diehlsim.protocol import run_phase
+    from diehlsim.simulation import Simulator, initial_state
+
+    from brian2 import prefs
+
+    n_train, n_test = config["train_images"], config["test_images"]
+    slots = min(250, max(n_train, n_test))
+    rss_log = Path(tempfile.mkstemp(prefix="bench-rss-")[1])
+    # Record the peak memory of the simulation binary itself (not of the compiler); GNU time
+    # adds no measurable start-up cost, unlike a Python wrapper.
+    if Path("/usr/bin/time").exists():
+        prefs.devices.cpp_standalone.run_cmd_unix = [
+            "/usr/bin/time", "-a", "-o", str(rss_log), "-f", "%M", "./main"]
+    build_dir = Path(tempfile.mkdtemp(prefix="bench-build-"))
+    start = time.perf_counter()
+    sim = Simulator(params, config["device"], slots=slots, build_dir=build_dir,
+                    threads=config.get("threads", 0))
+    build_s = time.perf_counter() - start
+    state = initial_state(params, 0)
+    trained, state = run_phase(sim, images, np.arange(n_train), state, learning=True, seed=0,
+                               progress=False)
+    tested, _ = run_phase(sim, test_images, np.arange(n_test), state, learning=False, seed=1,
+                          progress=False)
+    exc_spikes = float(trained.counts.sum(axis=1).mean())
+    input_spikes = _expected_input_spikes(params, images[:n_train], trained.intensity)
+    n = params.n_exc
+    rss = [float(x) / 1024 for x in rss_log.read_text().split()]
+    return {
+        "peak_rss_simulation_mb": max(rss) if rss else None,
+        "build_s": build_s,
+        "train_ms_per_image": 1000 * trained.sim_s / n_train,
+        "test_ms_per_image": 1000 * tested.sim_s / n_test,
+        "presentations_per_image": trained.presentations / n_train,
+        "test_presentations_per_image": tested.presentations / n_test,
+        "exc_spikes_per_image": exc_spikes,
+        "input_spikes_per_image": input_spikes,
+        # input->exc events + exc->inh + inh->exc (each exc spike drives one inh spike)
+        "synaptic_events_per_image": input_spikes * n + exc_spikes * (1 + (n - 1)),
+    }
+
+
+def _expected_input_spikes(params, images, intensity) -> float:
+    """Expected input spikes per accepted presentation, from the rates (pixel/8 x intensity)."""
+    per_image = images.reshape(len(images), -1).sum(axis=1) * float(params.protocol.rate_per_pixel)
+    seconds = float(params.protocol.presentation_time)
+    return float(np.mean(per_image[: len(intensity)] * intensity * seconds))
+
+
+def _memory() -> dict:
+    return {"peak_rss_python_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def plan(sizes, train_images, include_runtime, include_reference, threads_list) -> list[dict]:
+    configs = []
+    for n in sizes:
+        k = max(20, int(train_images * min(1.0, 400 / n)))
+        for threads in threads_list:
+            configs.append({"kind": "diehlsim", "device": "cpp_standalone", "neurons": n,
+                            "threads": threads, "train_images": k, "test_images": k})
+        if include_runtime and n <= 400:
+            configs.append({"kind": "diehlsim", "device": "runtime", "neurons": n,
+                            "train_images": 20, "test_images": 20})
+        if include_reference and n <= 400:
+            configs.append({"kind": "reference", "device": "runtime", "neurons": n,
+                            "train_images": 10})
+    if _gpu_available():
+        for n in sizes:
+            configs.append({"kind": "diehlsim", "device": "cuda_standalone", "neurons": n,
+                            "train_images": train_images, "test_images": train_images})
+    return configs
+
+
+def _gpu_available() -> bool:
+    try:
+        from diehlsim import cuda
+
+        cuda.check_gpu()
+        return True
+    except Exception:
+        return False
+
+
+def run_config(config: dict) -> dict:
+    env = dict(os.environ)
+    env.setdefault("DIEHLSIM_DATA", str(ROOT.parent / "shared" / "data"))
+    proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(config)],
+                          capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        return {**config, "error": proc.stderr.strip().splitlines()[-1:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict:
+    from importlib import metadata
+
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"date": datetime.date.today().isoformat(), "cpu": cpu, "cores": os.cpu_count(),
+            "python": platform.python_version(), "brian2": metadata.version("brian2"),
+            "numpy": metadata.version("numpy"), "load_average": os.getloadavg()}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 400, 1600, 6400])
+    parser.add_argument("--train-images", type=int, default=200)
+    parser.add_argument("--threads", type=int, nargs="+", default=[0],
+                        help="OpenMP thread counts to measure (0 = no OpenMP)")
+    parser.add_argument("--no-runtime", action="store_true")
+    parser.add_argument("--no-reference", action="store_true")
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(json.loads(args.worker))))
+        return 0
+    results = []
+    for config in plan(args.sizes, args.train_images, not args.no_runtime,
+                       not args.no_reference, args.threads):
+        print("running", config, file=sys.stderr, flush=True)
+        result = run_config(config)
+        print("  ->", result, file=sys.stderr, flush=True)
+        results.append(result)
+    report = {"machine": machine(), "command": " ".join(["python benchmarks/run.py",
+                                                          *(argv or sys.argv[1:])]),
+              "results": results}
+    from diehlsim import io
+
+    io.write_json(RESULTS, report)
+    write_report(report)
+    return 0
+
+
+def write_report(report: dict) -> None:
+    from diehlsim import io
+
+    rows = report["results"]
+    lines = ["# Benchmarks", "",
+             f"Generated by `{report['command']}` on {report['machine']['date']}.", "",
+             "Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()
+                                     if k != "date"), "",
+             "| protocol | device | threads | neurons | images | build s | train ms/image | "
+             "test ms/image | exc spikes/image | input spikes/image (expected) | "
+             "synaptic events/image | peak RSS simulation MB | peak RSS python MB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['kind']} | {r['device']} | {r.get('threads', '')} | "
+                         f"{r['neurons']} | failed: {r['error']} |")
+            continue
+        lines.append("| " + " | ".join(_cell(r.get(k)) for k in (
+            "kind", "device", "threads", "neurons", "train_images", "build_s",
+            "train_ms_per_image", "test_ms_per_image", "exc_spikes_per_image",
+            "input_spikes_per_image", "synaptic_events_per_image", "peak_rss_simulation_mb",
+            "peak_rss_python_mb")) + " |")
+    lines += ["", *speedups(rows), "", "![ms per image vs neurons](benchmarks.png)", ""]
+    io.write_text(REPORT, "\n".join(lines))
+    plot(rows)
+
+
+def speedups(rows) -> list[str]:
+    out = ["## Speed-up over the Python-loop reference (same run, same machine)", ""]
+    for ref in (r for r in rows if r["kind"] == "reference" and "error" not in r):
+        for r in rows:
+            if (r["kind"] == "diehlsim" and r["neurons"] == ref["neurons"]
+                    and "error" not in r):
+                ratio = ref["train_ms_per_image"] / r["train_ms_per_image"]
+                out.append(f"- {r['neurons']} neurons, {r['device']} "
+                           f"(threads {r.get('threads', 0)}): {ratio:.1f}x faster training "
+                           f"({r['train_ms_per_image']:.1f} vs {ref['train_ms_per_image']:.0f} "
+                           f"ms/image)")
+    return out
+
+
+def plot(rows) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from diehlsim import io
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    series = {}
+    for r in rows:
+        if "error" in r:
+            continue
+        label = f"{r['kind']} {r['device']}" + (f" {r['threads']} threads"
+                                               if r.get("threads") else "")
+        series.setdefault(label + " train", []).append((r["neurons"], r["train_ms_per_image"]))
+        if r.get("test_ms_per_image"):
+            series.setdefault(label + " test", []).append((r["neurons"], r["test_ms_per_image"]))
+    for label, points in series.items():
+        points.sort()
+        ax.loglog(*zip(*points), marker="o", label=label)
+    ax.set_xlabel("excitatory neurons")
+    ax.set_ylabel("ms per image")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    with io.atomic_path(FIGURE, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png", dpi=150, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    return "" if value is None else str(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
