@@ -168,6 +168,19 @@ def _source(build_dir: Path, stem: str) -> Path | None:
     return None
 
 
+def code_object_source(build_dir, name: str) -> Path | None:
+    """The source of code object ``name`` (Brian2 appends ``_1``, ``_2``... to a code
+    object's name while an earlier network of the same process still exists)."""
+    directory = Path(build_dir) / "code_objects"
+    found = _source(directory, f"{name}_codeobject")
+    if found is None:
+        pattern = re.compile(rf"{re.escape(name)}_codeobject_\d+\.(cpp|cu)")
+        matches = sorted(p for p in directory.glob(f"{name}_codeobject_*")
+                         if pattern.fullmatch(p.name))
+        found = matches[0] if matches else None
+    return found
+
+
 def check_protocol_in_code(build_dir) -> list[str]:
     """Problems that keep the generated project from running the whole protocol by itself.
 
@@ -181,7 +194,7 @@ def check_protocol_in_code(build_dir) -> list[str]:
     if not build_dir.is_dir():
         return [f"{build_dir} is not a directory"]
     for name, variable in PROTOCOL_CODE.items():
-        path = _source(build_dir / "code_objects", f"{name}_codeobject")
+        path = code_object_source(build_dir, name)
         if path is None:
             problems.append(f"code object {name} is missing from {build_dir / 'code_objects'}")
             continue
@@ -195,9 +208,9 @@ def check_protocol_in_code(build_dir) -> list[str]:
         runs = re.findall(r"\b(\w+)\.run\(", text)
         if runs != ["diehl_cook"]:
             problems.append(f"main must run the network once, found runs: {runs or 'none'}")
-        for call in ("_run_controller_slot_start_codeobject", "_run_normalise_sum_codeobject"):
-            if call not in text:
-                problems.append(f"main does not schedule {call}")
+        for name in PROTOCOL_CODE:
+            if not re.search(rf"\b_run_{name}_codeobject(_\d+)?\b", text):
+                problems.append(f"main does not schedule code object {name}")
         if re.search(r"network_operation|Python\.h|PyObject", text):
             problems.append("main calls back into Python (network_operation)")
     for path in (build_dir / "code_objects").glob("*network_operation*"):

@@ -56,9 +56,9 @@ def find_nvcc() -> Path:
     if on_path:
         return Path(on_path)
     raise ToolchainError(
-        "nvcc (the CUDA compiler) was not found: install the CUDA toolkit "
-        "(https://developer.nvidia.com/cuda-downloads) or put nvcc on PATH "
-        "(or set CUDA_PATH to the toolkit directory)")
+        "nvcc (the CUDA compiler) was not found: install the CUDA toolkit or put nvcc on "
+        "PATH (https://developer.nvidia.com/cuda-downloads; or set CUDA_PATH to the "
+        "toolkit directory)")
 
 
 def _toolkit_root(nvcc: Path) -> Path:
@@ -144,7 +144,8 @@ def _link_directory(lib: Path) -> Path:
 
 def find_curand(nvcc: Path | None = None) -> dict | None:
     """Where cuRAND is: ``None`` when nvcc's own toolkit has it (nothing to add), else
-    ``{"include": dir, "lib": link_dir, "runtime": dir}`` for the compile and link flags."""
+    ``{"include": dir, "lib": link_dir, "runtime": [dirs]}`` for compile and link flags
+    (``runtime``: the rpath, cuRAND's directory and that of the toolkit's libcudart)."""
     roots = []
     if nvcc is not None:
         roots.append(_toolkit_root(nvcc))
@@ -160,7 +161,16 @@ def find_curand(nvcc: Path | None = None) -> dict | None:
         include, lib = wheel
     else:
         include, lib = found
-    return {"include": include, "lib": _link_directory(lib), "runtime": lib}
+    runtime = [lib]
+    if nvcc is not None:
+        # libcurand.so.N needs the shared libcudart.so.M: let the binary find nvcc's own
+        # (the toolkit's lib directory is often missing from the loader's paths).
+        root = _toolkit_root(nvcc)
+        for candidate in (root / "lib64", root / "lib", *map(Path, glob.glob(str(root / "targets/*/lib")))):
+            if glob.glob(str(candidate / "libcudart.so.*")):
+                runtime.append(candidate.resolve())
+                break
+    return {"include": include, "lib": _link_directory(lib), "runtime": runtime}
 
 
 # -- preferences ------------------------------------------------------------------------
@@ -236,7 +246,7 @@ def configure(compute_capability=DEFAULT_COMPUTE_CAPABILITY, gpu_id: int = 0,
             prefs.codegen.cpp.library_dirs = _append_unique(
                 prefs.codegen.cpp.library_dirs, str(curand["lib"]))
             prefs.codegen.cpp.runtime_library_dirs = _append_unique(
-                prefs.codegen.cpp.runtime_library_dirs, str(curand["runtime"]))
+                prefs.codegen.cpp.runtime_library_dirs, *map(str, curand["runtime"]))
     else:
         # Generate only: brian2cuda still wants a runtime version for its atomics code.
         backend.detect_cuda = False
@@ -250,7 +260,26 @@ def configure(compute_capability=DEFAULT_COMPUTE_CAPABILITY, gpu_id: int = 0,
     prefs.codegen.cpp.extra_compile_args_gcc = host_args
     gputools.reset_cuda_installation()
     gputools.reset_gpu_selection()
+    _quiet_brian2cuda_info()
     return info
+
+
+class _DropBrian2cudaInfo:
+    """Console filter: brian2cuda logs ~30 INFO lines (its preferences) per build."""
+
+    def filter(self, record) -> bool:
+        import logging
+
+        return not ("brian2cuda" in record.name and record.levelno < logging.WARNING)
+
+
+def _quiet_brian2cuda_info() -> None:
+    from brian2.utils.logger import BrianLogger
+
+    handler = BrianLogger.console_handler
+    if handler is not None and not any(isinstance(f, _DropBrian2cudaInfo)
+                                       for f in handler.filters):
+        handler.addFilter(_DropBrian2cudaInfo())  # the log file keeps everything
 
 
 # -- seeding ----------------------------------------------------------------------------
