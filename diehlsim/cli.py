@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "diehlsim.commands",
     "diehlsim.analysis.cli",
     "diehlsim.build",
+    "diehlsim.reproduce",
 ]
 
 
