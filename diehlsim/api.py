@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from diehlsim import datasets, io, runs
 from diehlsim.analysis.labelling import assign_labels, class_proportions
@@ -158,6 +159,10 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
     io.write_npy(run_dir / "label_labels.npy", label_y)
     io.write_npy(run_dir / "test_counts.npy", tested.counts)
     io.write_npy(run_dir / "test_labels.npy", test_y)
+    for name, phase, y in (("label", labelled, label_y), ("test", tested, test_y)):
+        io.write_csv(run_dir / f"{name}_presentations.csv", pd.DataFrame({
+            "image": phase.image_index, "label": y, "intensity": phase.intensity,
+            "repeats": phase.repeats, "spikes": phase.counts.sum(axis=1)}))
     io.write_json(run_dir / "metrics.json", metrics)
     return metrics
 
