@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
-from brian2 import Hz, defaultclock, device, prefs, second, set_device, volt
+from brian2 import Hz, defaultclock, device, get_device, prefs, second, set_device, volt
 from brian2 import seed as brian_seed
 from brian2.devices.device import all_devices
 
@@ -132,6 +132,7 @@ class Simulator:
         self._first_runtime_chunk = True
         start = time.perf_counter()
         self._configure_device(threads, profile, device_options or {})
+        self._device = get_device()  # keeps running here when another simulator is made later
         defaultclock.dt = params.protocol.dt
         self.model: DiehlCookNetwork = build_network(
             params, capacity=self.slots, record_input=record_input,
@@ -162,8 +163,6 @@ class Simulator:
                 a for a in prefs.codegen.cpp.extra_compile_args_gcc if a != "-march=native"]
 
     def _build_standalone(self, profile: bool):
-        from brian2 import get_device
-
         dev = get_device()
         dev.apply_run_args()
         seed_array = dev.get_array_name(self.model.controller.variables["rng_seed"])
@@ -222,9 +221,10 @@ class Simulator:
             m.input_exc.step_offset: float(state.step),
         }
         args.update(self._array_args(state))
-        command_line, files = _command_line_args(device, args, self.build_dir)
+        command_line, files = _command_line_args(self._device, args, self.build_dir)
         try:
-            device.run(directory=str(self.build_dir), with_output=False, run_args=command_line)
+            self._device.run(directory=str(self.build_dir), with_output=False,
+                             run_args=command_line)
         finally:
             for path in files:  # one set of files per chunk would otherwise pile up
                 path.unlink(missing_ok=True)
@@ -266,7 +266,11 @@ class Simulator:
         dt = float(p.dt)
         steps_on = int(round(float(p.presentation_time) / dt))
         chunk_start = state.step
-        offset = chunk_start - (self._current_step() - int(round(float(self.duration) / dt)))
+        # Monitor times count from the start of this run: t = 0 for every standalone run, the
+        # network's time before the run on runtime.
+        run_start = 0 if self.standalone else (
+            self._current_step() - int(round(float(self.duration) / dt)))
+        offset = chunk_start - run_start
         end_step = np.round(np.asarray(m.presentations.t[:] / second) / dt).astype(np.int64)
         start_step = end_step - steps_on + 1 + offset
         n_spikes = np.asarray(m.presentations.n_spikes[:], dtype=np.int64)
