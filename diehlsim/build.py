@@ -339,7 +339,10 @@ def readme_text(result: BuildResult, sim, options) -> str:
             f"{options.get('gpu_id', 0)}; C++17 (the makefile's `-std=c++11` is overridden by "
             "the later `-std=c++17`: nvcc warns about the redefinition). cuRAND comes from "
             "the CUDA toolkit or the `nvidia-curand` wheel (see `LFLAGS` in the makefile: the "
-            "binary finds `libcurand.so.N` through its rpath).",
+            "binary finds `libcurand.so.N`, and the `libcudart.so` it needs, through its "
+            "rpath). On another machine, set `LD_LIBRARY_PATH` to where those libraries "
+            "are (or rebuild there). Running needs an NVIDIA driver and a GPU of compute "
+            "capability >= the one compiled for.",
         ]
     if options.get("portable"):
         lines += ["", "Built with `--portable`: no `-march=native`, runs on any x86-64 CPU."]

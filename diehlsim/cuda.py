@@ -252,6 +252,8 @@ def configure(compute_capability=DEFAULT_COMPUTE_CAPABILITY, gpu_id: int = 0,
         backend.detect_cuda = False
         if backend.cuda_runtime_version is None:
             backend.cuda_runtime_version = 13.0
+        if backend.cuda_path is None:  # the makefile names <cuda_path>/bin/nvcc
+            backend.cuda_path = os.environ.get("CUDA_PATH") or "/usr/local/cuda"
     # The makefile hard-codes -std=c++11 before these flags; nvcc uses the last one.
     backend.extra_compile_args_nvcc = _with_standard(nvcc_args)
     host_args = _with_standard(prefs.codegen.cpp.extra_compile_args_gcc)

@@ -156,11 +156,21 @@ def test_protocol_check_reports_what_is_missing(tmp_path):
 
 
 # -- CUDA without nvcc or GPU -------------------------------------------------------------
-def test_cuda_code_generation_and_no_gpu_error(tmp_path, brian_state):
+def test_cuda_code_generation_and_no_gpu_error(tmp_path, monkeypatch, brian_state):
+    """Without nvcc (as if absent) the CUDA project is still generated; running it here
+    stops with the no-GPU error before the binary is started."""
     pytest.importorskip("brian2cuda")
     if _gpu_usable():
         pytest.skip("a GPU is usable here: the no-GPU error cannot be provoked")
+    from brian2 import prefs
+
     from diehlsim.simulation import Simulator, initial_state
+
+    def no_nvcc():
+        raise ToolchainError("nvcc was not found (test)")
+
+    monkeypatch.setattr(cuda, "find_nvcc", no_nvcc)
+    prefs.devices.cuda_standalone.cuda_backend.cuda_path = None
 
     params = default_parameters(10, 784)
     build = tmp_path / "cuda"
