@@ -77,7 +77,7 @@ def confusion_matrix(confusion, path_stem: Path, dataset: str = "") -> list[Path
     """Test confusion matrix (counts, shaded by the fraction of each true class)."""
     title = f"Confusion matrix, {dataset_title(dataset)}" if dataset else "Confusion matrix"
     return plots.confusion_matrix(confusion, path_stem, class_names=class_names(dataset),
-                                  title=f"{title} (all vote)")
+                                  title=f"{title}, all vote")
 
 
 def training_log(logs: dict[str, pd.DataFrame], path_stem: Path) -> list[Path]:
@@ -95,7 +95,8 @@ def training_log(logs: dict[str, pd.DataFrame], path_stem: Path) -> list[Path]:
     spikes.text(0.99, 5, " re-presentation threshold", color="0.4", fontsize=7,
                 ha="right", va="bottom", transform=spikes.get_yaxis_transform())
     for ax in (speed, spikes):
-        ax.set_xlabel("training images seen")
+        ax.set_xlabel("training images seen (end of chunk)")
+        ax.set_xlim(left=0)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
     speed.set_title("Simulation speed")
@@ -306,6 +307,9 @@ def informative_neurons(table2: pd.DataFrame, n_exc: int, path_stem: Path,
     norm = BoundaryNorm(np.arange(len(colours) + 1) - 0.5, len(colours))
     fig, ax = plt.subplots(figsize=(max(6.0, 0.06 * n_exc + 2), 3.6))
     ax.imshow(matrix, cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
+    if n_exc <= 200:  # cell borders, so that neighbouring neurons stay apart
+        ax.vlines(np.arange(n_exc - 1) + 0.5, -0.5, len(classes) - 0.5, colors="white", lw=0.4)
+    ax.hlines(np.arange(len(classes) - 1) + 0.5, -0.5, n_exc - 0.5, colors="white", lw=1.5)
     names = class_names(dataset)
     counts = [f"{names[c]}  ({(matrix[r] >= 1).sum()}/{(matrix[r] >= 2).sum()}/"
               f"{(matrix[r] == 3).sum()})" for r, c in enumerate(classes)]

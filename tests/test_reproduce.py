@@ -1,0 +1,229 @@
+"""``diehlsim reproduce``: the Capozzi et al. (2023) and Diehl & Cook (2015) workflows.
+
+The commands run in a subprocess (as a user runs them) on small subsets of the real datasets
+(``$DIEHLSIM_DATA``, else ``../shared/data``).
+
+Compiled networks are cached in a build root of these tests (``$DIEHLSIM_TEST_BUILD_DIR``,
+else ``~/.cache/diehlsim/test-builds/reproduce``), held under an exclusive lock while the
+tests run: a standalone binary writes its results into its build directory, so two processes
+running the same build at once would read each other's results. With a cold cache the four
+builds (784 and 1024 inputs, training and recording) take a few minutes to compile; with a
+warm one the file takes about five minutes on two busy cores.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from diehlsim import reproduce
+from diehlsim.analysis.report import TABLE2_COLUMNS
+from diehlsim.cli import build_parser
+from diehlsim.errors import ConfigurationError
+from diehlsim.repeat_test import repeat_seed
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT_S = 1800
+
+
+def _data_dir() -> Path:
+    entries = [e for e in os.environ.get("DIEHLSIM_DATA", "").split(os.pathsep) if e.strip()]
+    return Path(entries[0]) if entries else REPO_ROOT.parent / "shared" / "data"
+
+
+DATA = _data_dir()
+needs_data = pytest.mark.skipif(
+    not all((DATA / d).is_dir() for d in ("mnist", "fashion-mnist", "cifar10-gray")),
+    reason=f"MNIST, Fashion-MNIST and gray CIFAR-10 are needed under {DATA}")
+
+CAPOZZI_FIGURES = ["receptive_fields", "theta", "confusion", "entropy_maps", "mi_heatmaps",
+                   "mi_pixel_maps", "informative_neurons", "spike_raster"]
+
+
+def _build_root() -> Path:
+    configured = os.environ.get("DIEHLSIM_TEST_BUILD_DIR")
+    if configured:
+        return Path(configured)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "diehlsim" / "test-builds" / "reproduce"
+
+
+@pytest.fixture(scope="module")
+def build_root():
+    """This file's build root, locked against concurrent runs of these tests."""
+    root = _build_root()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield root
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _reproduce(build_root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, DIEHLSIM_DATA=str(DATA), DIEHLSIM_BUILD_DIR=str(build_root),
+               PYTHONUNBUFFERED="1", MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, "-m", "diehlsim", "reproduce", *args],
+                          capture_output=True, text=True, timeout=TIMEOUT_S, env=env,
+                          cwd=REPO_ROOT)
+
+
+def _check_ok(result: subprocess.CompletedProcess) -> None:
+    assert result.returncode == 0, f"stdout:\n{result.stdout[-3000:]}\nstderr:\n" \
+                                   f"{result.stderr[-3000:]}"
+
+
+def _assert_figure(stem: Path) -> None:
+    for suffix in (".png", ".pdf"):
+        path = stem.with_suffix(suffix)
+        assert path.is_file() and path.stat().st_size > 1000, path
+
+
+# -- Capozzi et al. (2023) ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def capozzi_dir(tmp_path_factory, build_root) -> Path:
+    """``reproduce capozzi2023 --quick`` with even smaller subsets (same code path)."""
+    out = tmp_path_factory.mktemp("capozzi") / "out"
+    result = _reproduce(build_root, "capozzi2023", "--quick", "--out", str(out),
+                        "--train-images", "60", "--label-samples", "60",
+                        "--test-samples", "60")
+    _check_ok(result)
+    return out
+
+
+@pytest.mark.slow
+@needs_data
+def test_capozzi_table1(capozzi_dir):
+    table1 = pd.read_csv(capozzi_dir / "table1.csv")
+    assert list(table1.columns) == reproduce.TABLE1_COLUMNS
+    assert list(table1["dataset"]) == list(reproduce.CAPOZZI_DATASETS)
+    assert (table1["neurons"] == 100).all()
+    assert (table1["images"] == 60).all()
+    for column in ("accuracy_all", "accuracy_proportion"):
+        assert table1[column].between(0, 1).all(), table1[column]
+    # the numbers in table1 are the evaluations' own
+    for _, row in table1.iterrows():
+        metrics = json.loads((capozzi_dir / row["dataset"] / "run" / "metrics.json").read_text())
+        assert row["accuracy_all"] == pytest.approx(metrics["accuracy_all"])
+        assert metrics["n_test"] == 60 and metrics["n_label"] == 60
+
+
+@pytest.mark.slow
+@needs_data
+def test_capozzi_table2_per_dataset(capozzi_dir):
+    for dataset in reproduce.CAPOZZI_DATASETS:
+        table2 = pd.read_csv(capozzi_dir / dataset / "table2.csv", dtype=str,
+                             keep_default_na=False)
+        assert list(table2.columns) == TABLE2_COLUMNS
+        assert sorted(int(c) for c in table2["class"]) == list(range(10))
+        for _, row in table2.iterrows():
+            spiked = {int(v) for v in row["spiked"].split()}
+            with_mi = {int(v) for v in row["with_mi"].split()}
+            assert with_mi <= spiked  # MI needs output spikes
+            assert all(0 <= n < 100 for n in spiked)
+        spikes = np.load(capozzi_dir / dataset / "spikes.npz")
+        assert int(spikes["n_input"]) == (1024 if dataset == "cifar10" else 784)
+        assert np.bincount(spikes["labels"], minlength=10).tolist() == [2] * 10
+
+
+@pytest.mark.slow
+@needs_data
+def test_capozzi_figures(capozzi_dir):
+    _assert_figure(capozzi_dir / "figures" / "accuracy_vs_paper")
+    _assert_figure(capozzi_dir / "figures" / "training_log")
+    for dataset in reproduce.CAPOZZI_DATASETS:
+        for name in CAPOZZI_FIGURES:
+            _assert_figure(capozzi_dir / dataset / "figures" / name)
+    summary = json.loads((capozzi_dir / "reproduce.json").read_text())
+    assert summary["paper_sizes"] is False
+    assert summary["sizes"]["analysis_samples"] == 2
+
+
+# -- Diehl & Cook (2015) -----------------------------------------------------------------------
+
+
+def test_diehl_cook_schedule():
+    assert reproduce.diehl_cook_train_images(100) == 40_000
+    assert reproduce.diehl_cook_train_images(400) == 3 * 60_000
+    assert reproduce.diehl_cook_train_images(1600) == 7 * 60_000
+    assert reproduce.diehl_cook_train_images(6400) == 15 * 60_000
+    with pytest.raises(ConfigurationError, match="--train-images"):
+        reproduce.diehl_cook_train_images(10)
+
+
+def test_quick_and_explicit_sizes():
+    parser = build_parser()
+    args = parser.parse_args(["reproduce", "diehlcook2015", "--neurons", "400", "--out", "x"])
+    assert args.repeats == 10
+    assert reproduce._sizes(args, reproduce.DIEHL_COOK_FULL) == reproduce.DIEHL_COOK_FULL
+    args = parser.parse_args(["reproduce", "capozzi2023", "--quick", "--out", "x",
+                              "--test-samples", "50"])
+    sizes = reproduce._sizes(args, reproduce.CAPOZZI_QUICK)
+    assert sizes.test_samples == 50
+    assert sizes.train_images == reproduce.CAPOZZI_QUICK.train_images
+    args = parser.parse_args(["reproduce", "capozzi2023", "--out", "x", "--permutations", "0"])
+    with pytest.raises(ConfigurationError, match="--permutations"):
+        reproduce._sizes(args, reproduce.CAPOZZI_FULL)
+
+
+def test_repeat_seeds_are_distinct_and_repeat_zero_is_evaluate():
+    assert repeat_seed(7, 0) == 7 + 2  # api.evaluate's test seed
+    seeds = [repeat_seed(7, r) for r in range(10)]
+    assert len(set(seeds)) == 10
+    assert repeat_seed(8, 3) != repeat_seed(7, 3)
+    with pytest.raises(ConfigurationError):
+        repeat_seed(0, -1)
+
+
+@pytest.mark.slow
+@needs_data
+def test_diehl_cook_repeats_are_averaged(tmp_path, build_root):
+    out = tmp_path / "dc"
+    args = ["diehlcook2015", "--quick", "--neurons", "100", "--repeats", "3", "--out", str(out),
+            "--train-images", "60", "--label-samples", "60", "--test-samples", "40"]
+    _check_ok(_reproduce(build_root, *args))
+    results = pd.read_csv(out / "results.csv")
+    assert list(results.columns) == reproduce.RESULTS_COLUMNS
+    assert list(results["repeat"]) == [0, 1, 2]
+    assert results["seed"].nunique() == 3
+    assert (results["n_test"] == 40).all()
+    assert results["accuracy_all"].between(0, 1).all()
+    metrics = json.loads((out / "run" / "metrics.json").read_text())
+    assert results["accuracy_all"].iloc[0] == pytest.approx(metrics["accuracy_all"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["train_images"] == 60 and summary["repeats"] == 3
+    assert summary["mean"] == pytest.approx(results["accuracy_all"].mean())
+    assert summary["std"] == pytest.approx(results["accuracy_all"].std(ddof=1))
+    assert summary["accuracy_proportion"]["mean"] == pytest.approx(
+        results["accuracy_proportion"].mean())
+    assert summary["paper_accuracy"] == reproduce.DIEHL_COOK_ACCURACY[100]
+    for name in ("receptive_fields", "theta", "confusion", "training_log", "test_repeats"):
+        _assert_figure(out / "figures" / name)
+
+    # The figures command draws them again from the files.
+    (out / "figures" / "test_repeats.png").unlink()
+    _check_ok(_reproduce(build_root, "figures", "--out", str(out)))
+    _assert_figure(out / "figures" / "test_repeats")
+
+    # Same command again: the finished training run is reused, the results are the same.
+    again = _reproduce(build_root, *args)
+    _check_ok(again)
+    assert "reusing the finished training run" in again.stdout
+    pd.testing.assert_frame_equal(pd.read_csv(out / "results.csv").drop(columns="sim_s"),
+                                  results.drop(columns="sim_s"))
+
+    # Another seed does not silently reuse the run trained with seed 0.
+    other = _reproduce(build_root, *args, "--seed", "1")
+    assert other.returncode == 2
+    assert "--force" in other.stderr and "seed 0" in other.stderr
