@@ -136,20 +136,21 @@ def accuracy_vs_paper(table1: pd.DataFrame, paper: dict[str, float], path_stem: 
 
 
 def test_repeats(results: pd.DataFrame, path_stem: Path, paper: float | None = None,
-                 title: str = "Repeated test passes") -> list[Path]:
+                 title: str = "Repeated test passes", paper_label: str = "paper") -> list[Path]:
     """Accuracy of every repeated test pass (``results.csv``), with mean and +/- 1 std."""
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
-    for column, colour, label in (("accuracy_all", "#3182bd", "all vote"),
-                                  ("accuracy_proportion", "#9ecae1", "proportion vote")):
+    styles = (("accuracy_all", "#3182bd", "o", -0.08, "all vote"),
+              ("accuracy_proportion", "#6baed6", "s", 0.08, "proportion vote"))
+    for column, colour, marker, shift, label in styles:
         values = 100 * results[column].to_numpy()
         mean, std = values.mean(), values.std(ddof=1) if len(values) > 1 else 0.0
-        ax.plot(results["repeat"], values, "o", color=colour,
+        ax.plot(results["repeat"] + shift, values, marker, color=colour, ls="none",
                 label=f"{label}: {mean:.2f} ± {std:.2f} %")
         ax.axhline(mean, color=colour, lw=1)
         ax.axhspan(mean - std, mean + std, color=colour, alpha=0.15, lw=0)
     if paper is not None:
         ax.axhline(100 * paper, color="#e6550d", ls="--", lw=1.2,
-                   label=f"paper: {100 * paper:.1f} %")
+                   label=f"{paper_label}: {100 * paper:.1f} %")
     ax.set_xlabel("test repeat (seed)")
     ax.set_ylabel("test accuracy (%)")
     ax.set_xticks(results["repeat"])

@@ -318,7 +318,7 @@ def diehl_cook_figures(out_dir: Path) -> list[Path]:
                                   figure_dir / "training_log")
     paths += figures.test_repeats(
         pd.read_csv(out_dir / "results.csv"), figure_dir / "test_repeats",
-        paper=summary.get("paper_accuracy"),
+        paper=summary.get("paper_accuracy"), paper_label=DIEHL_COOK_LABEL,
         title=f"{summary['neurons']} neurons, {summary['train_images']:,} training images: "
               f"{summary['repeats']} test passes")
     return paths

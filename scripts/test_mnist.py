@@ -7,7 +7,6 @@ import argparse
 from pathlib import Path
 
 from diehlsim import api, figures, runs
-from diehlsim.errors import ConfigurationError
 
 DATASET = "mnist"
 
@@ -23,8 +22,7 @@ def main() -> None:
 
     _, settings = runs.load_config(args.run)
     if settings["dataset"] != DATASET:
-        raise ConfigurationError(
-            f"{args.run} was trained on {settings['dataset']}, not {DATASET}")
+        parser.error(f"{args.run} was trained on {settings['dataset']}, not {DATASET}")
     metrics = api.evaluate(args.run, label_samples=args.label_samples,
                            test_samples=args.test_samples, device=args.device)
     figures.run_figures(args.run, args.run / "figures", DATASET)
