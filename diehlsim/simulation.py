@@ -20,7 +20,7 @@ from brian2 import Hz, defaultclock, device, get_device, prefs, second, set_devi
 from brian2 import seed as brian_seed
 from brian2.devices.device import all_devices
 
-from diehlsim.errors import ConfigurationError
+from diehlsim.errors import ConfigurationError, ToolchainError
 from diehlsim.models.network import DiehlCookNetwork, build_network
 from diehlsim.models.parameters import NetworkParameters
 
@@ -152,6 +152,8 @@ class Simulator:
             from diehlsim import cuda
 
             cuda.configure(compile=self.compile, **options)
+        if self.compile:
+            check_cpp_toolchain()
         device.reinit()
         # The active device is not the target when a runtime simulator ran in between: clear
         # the target's earlier build too (its run arguments can be applied only once).
@@ -356,6 +358,17 @@ def _command_line_args(dev, mapping: dict, build_dir: Path) -> tuple[list[str], 
             files.append(path)
         arguments.append(f"{name}={string_value}")
     return arguments, files
+
+
+def check_cpp_toolchain() -> None:
+    """Fail early, with the fix, when the standalone build cannot compile (no make or g++)."""
+    compiler = os.environ.get("CXX", "g++")
+    missing = [tool for tool in ("make", compiler) if shutil.which(tool) is None]
+    if missing:
+        raise ToolchainError(
+            f"standalone builds need a C++ compiler and make, but {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not on PATH; install them (Debian/Ubuntu: "
+            f"`apt-get install g++ make`), set $CXX to your compiler, or use --device runtime")
 
 
 def _counts_per_presentation(neuron, step, start_step, steps_on, n_neurons) -> np.ndarray:

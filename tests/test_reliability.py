@@ -1,0 +1,167 @@
+"""Reliability: resume after SIGKILL is bit-identical, outputs are atomic, bad input gets a
+clear error that names the problem and the fix."""
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from brian2 import ms
+
+from diehlsim import api, io, runs
+from diehlsim.cli import main as cli_main
+from diehlsim.encoding import check_images
+from diehlsim.errors import ConfigurationError, RunDirectoryError, ToolchainError
+from diehlsim.models.parameters import default_parameters
+from diehlsim.simulation import Simulator, initial_state
+
+TRAIN = ["train", "--dataset", "mnist-sample", "--neurons", "6", "--train-samples", "24",
+         "--chunk", "4", "--seed", "3"]
+
+
+def _cli(args, env):
+    return subprocess.Popen([sys.executable, "-m", "diehlsim", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.fixture
+def env(tmp_path):
+    environment = dict(os.environ)
+    environment["DIEHLSIM_BUILD_DIR"] = str(tmp_path / "builds")
+    return environment
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_is_bit_identical_on_cpp_standalone(tmp_path, env):
+    reference = tmp_path / "reference"
+    out = _cli([*TRAIN, "--out", str(reference)], env).communicate()[0]
+    assert (reference / "weights.npy").exists(), out
+    killed = tmp_path / "killed"
+    rng = np.random.default_rng(0)
+    process = _cli([*TRAIN, "--out", str(killed)], env)
+    # Wait for the first checkpoint after the first chunk, then kill at a random moment.
+    deadline = time.time() + 600
+    while time.time() < deadline and process.poll() is None:
+        if (killed / "checkpoint.npz").exists() and _position(killed) > 0:
+            break
+        time.sleep(0.05)
+    time.sleep(rng.uniform(0, 0.5))
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+    process.communicate()
+    resumed = _cli(["train", "--resume", "--out", str(killed)], env).communicate()[0]
+    assert (killed / "weights.npy").exists(), resumed
+    for name in ("weights.npy", "theta.npy"):
+        assert np.array_equal(np.load(reference / name), np.load(killed / name)), name
+    assert not list(killed.glob(".*.tmp")) and not list(killed.glob(".*npz"))
+
+
+def _position(run_dir: Path) -> int:
+    try:
+        return runs.load_checkpoint(run_dir).position
+    except Exception:
+        return 0
+
+
+def test_disk_full_during_checkpoint_keeps_the_previous_one(tmp_path, monkeypatch):
+    params = default_parameters(3, 4)
+    state = initial_state(params, 0)
+    runs.save_checkpoint(tmp_path, runs.Checkpoint(5, 1, state))
+    before = (tmp_path / "checkpoint.npz").read_bytes()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez_compressed", full_disk)
+    with pytest.raises(OSError):
+        runs.save_checkpoint(tmp_path, runs.Checkpoint(9, 2, state))
+    assert (tmp_path / "checkpoint.npz").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.npz"]
+    assert runs.load_checkpoint(tmp_path).position == 5
+
+
+def test_atomic_write_leaves_previous_version_on_failure(tmp_path):
+    target = tmp_path / "metrics.json"
+    io.write_json(target, {"a": 1})
+    with pytest.raises(TypeError):
+        io.write_json(target, {"a": object()})
+    assert target.read_text().strip().startswith("{")
+    assert '"a": 1' in target.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_existing_run_directory_is_refused(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(RunDirectoryError, match="--resume.*--force"):
+        runs.prepare_new(tmp_path)
+
+
+def test_unwritable_output_directory(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(RunDirectoryError, match="writable --out"):
+        runs.prepare_new(blocker / "run")
+
+
+def test_resume_without_checkpoint(tmp_path):
+    with pytest.raises(RunDirectoryError, match="no checkpoint"):
+        runs.load_checkpoint(tmp_path)
+
+
+@pytest.mark.parametrize("neurons", [0, -3])
+def test_non_positive_neuron_count(tmp_path, neurons):
+    with pytest.raises(ConfigurationError, match="positive"):
+        api.train(tmp_path / "run", "mnist-sample", neurons)
+
+
+def test_unknown_rule_and_device():
+    with pytest.raises(ConfigurationError, match="unknown STDP rule 'hebb'.*triplet"):
+        Simulator(default_parameters(2, 4, "hebb"), "runtime", slots=1)
+    with pytest.raises(ConfigurationError, match="unknown device 'gpu'"):
+        Simulator(default_parameters(2, 4), "gpu", slots=1)
+
+
+def test_unknown_rule_is_rejected_by_get_rule():
+    from diehlsim.models.stdp import get_rule
+
+    with pytest.raises(ConfigurationError, match="choose one of"):
+        get_rule("hebb")
+
+
+def test_cli_errors_are_one_line_without_traceback(tmp_path, capsys):
+    code = cli_main(["train", "--dataset", "mnist-sample", "--neurons", "0", "--out",
+                     str(tmp_path / "r")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "positive" in err and "Traceback" not in err
+
+
+def test_parameter_without_units_names_the_parameter():
+    with pytest.raises(ConfigurationError, match=r"exc\.tau_m .*units of ms"):
+        default_parameters(2, 4, exc__tau_m=100)
+    with pytest.raises(ConfigurationError, match=r"protocol\.dt"):
+        default_parameters(2, 4, protocol__dt=0.5 * ms * ms)
+
+
+@pytest.mark.parametrize("images, problem", [
+    (np.full((2, 28, 28), np.nan), "NaN"),
+    (np.full((2, 28, 28), -1.0), "0..255"),
+    (np.full((2, 28, 28), 300), "0..255"),
+    (np.zeros((2, 28, 28), dtype=bool), "numeric"),
+    (np.zeros((2, 32, 32), dtype=np.uint8), "1024 pixels but the network has 784"),
+    (np.zeros(5, dtype=np.uint8), "stack of images"),
+])
+def test_bad_images(images, problem):
+    with pytest.raises(ConfigurationError, match=problem):
+        check_images(images, 784)
+
+
+def test_missing_cpp_compiler(monkeypatch, tmp_path):
+    monkeypatch.setenv("CXX", "no-such-compiler-here")
+    with pytest.raises(ToolchainError, match="apt-get install g\\+\\+"):
+        Simulator(default_parameters(2, 4), "cpp_standalone", slots=1, build_dir=tmp_path)
