@@ -44,8 +44,12 @@ def make_simulator(params: NetworkParameters, device: str, slots: int = DEFAULT_
     from diehlsim.simulation import default_build_name
 
     root = Path(build_root) if build_root else runs.default_build_root()
-    build_dir = root / default_build_name(params, device, slots, options.get("record_input", False))
-    return Simulator(params, device, slots=slots, build_dir=build_dir, threads=threads, **options)
+    name = default_build_name(params, device, slots, options.get("record_input", False))
+    build_dir, lock = runs.claim_build_dir(root, name)
+    simulator = Simulator(params, device, slots=slots, build_dir=build_dir, threads=threads,
+                          **options)
+    simulator.build_lock = lock  # held while the simulator lives: no other process rebuilds it
+    return simulator
 
 
 def input_size_of(dataset: str) -> int:
