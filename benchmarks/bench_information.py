@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from diehlsim import io
+from machine import cpu_model
 from diehlsim.analysis.estimators import binary_mutual_information
 from diehlsim.analysis.information import mutual_information
 from diehlsim.analysis.pairwise import binary_pair_counts, pairwise_information
@@ -106,14 +107,7 @@ def _reference(x, y, plugin, n_pairs: int, rng) -> tuple[float, float]:
 
 
 def machine_info() -> dict:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     blas = "unknown"
     try:
         config = np.show_config(mode="dicts")

@@ -146,14 +146,9 @@ def run_config(config: dict) -> dict:
 def machine() -> dict:
     from importlib import metadata
 
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from machine import cpu_model
+
+    cpu = cpu_model()
     return {"date": datetime.date.today().isoformat(), "cpu": cpu, "cores": os.cpu_count(),
             "python": platform.python_version(), "brian2": metadata.version("brian2"),
             "numpy": metadata.version("numpy"), "load_average": os.getloadavg()}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -145,7 +144,6 @@ def record_analysis_spikes(run_dir: Path, samples_per_class: int = 10):
     """Simulate test images (the first ``samples_per_class`` of each class) with learning
     off and return their input and excitatory spikes as a SpikeRecording."""
     from diehlsim.protocol import run_phase
-    from diehlsim.recordings import SpikeRecording
 
     params, settings = runs.load_config(Path(run_dir))
     state = runs.load_state(Path(run_dir))
