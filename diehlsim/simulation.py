@@ -129,7 +129,6 @@ class Simulator:
         self.build_dir = Path(build_dir or Path("build") / default_build_name(
             params, device_name, slots, record_input)).resolve()
         self.build_s = 0.0
-        self._first_runtime_chunk = True
         start = time.perf_counter()
         self._configure_device(threads, profile, device_options or {})
         self._device = get_device()  # keeps running here when another simulator is made later
@@ -407,7 +406,3 @@ def default_build_name(params: NetworkParameters, device_name: str, slots: int,
         [parameters_to_json(params), device_name, slots, record_input], sort_keys=True,
         default=str).encode()).hexdigest()[:10]
     return f"{device_name}-{params.n_input}x{params.n_exc}-{slots}-{digest}"
-
-
-def remove_build(path: str | os.PathLike) -> None:
-    shutil.rmtree(path, ignore_errors=True)
