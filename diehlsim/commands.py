@@ -56,8 +56,8 @@ def cmd_train(args) -> int:
         from brian2 import ms
 
         overrides["exc__spike_lockout"] = args.lockout * ms
-    epochs = args.epochs if args.train_samples is None and args.epochs is not None else (
-        None if args.train_samples is not None else 1)
+    epochs = None if args.train_samples is not None else (
+        1 if args.epochs is None else args.epochs)
     start = time.perf_counter()
     try:
         run = _train_or_resume(args, epochs, overrides)
