@@ -61,6 +61,7 @@ PROTOCOL_CODE = {
     "controller_spike_resetter": "controller_image_index",
     "normalise_reset": "excitatory_colsum",
     "normalise_sum": "excitatory_colsum",
+    "normalise_factor": "excitatory_colscale",
     "normalise_scale": "input_exc_w",
 }
 

@@ -102,6 +102,32 @@ class ChunkResult:
     wall_s: float
 
 
+VECTOR_MATH_HEADER = '"diehlsim_vector_math.h"'
+NATIVE_DIR = str(Path(__file__).resolve().parent / "native")
+
+
+# Brian2 declares its array pointers __restrict, but GCC ignores that on local pointers and
+# must check aliasing at run time: a state updater touches 8 arrays, more pairs than GCC's
+# default limit of 10 checks, so without this it leaves the loop scalar.
+ALIAS_CHECKS_FLAG = "--param=vect-max-version-for-alias-checks=100"
+
+
+def _use_vector_math(enabled: bool) -> None:
+    """Let GCC vectorise the state updaters of C++ standalone code, exp() included (see
+    native/diehlsim_vector_math.h). Brian2's preferences are global: other devices get the
+    defaults back."""
+    cpp = prefs.codegen.cpp
+    headers = [h for h in cpp.headers if h != VECTOR_MATH_HEADER]
+    include_dirs = [d for d in cpp.include_dirs if d != NATIVE_DIR]
+    compile_args = [a for a in cpp.extra_compile_args_gcc if a != ALIAS_CHECKS_FLAG]
+    if enabled:
+        headers.append(VECTOR_MATH_HEADER)
+        include_dirs.append(NATIVE_DIR)
+        compile_args.append(ALIAS_CHECKS_FLAG)
+    cpp.headers, cpp.include_dirs, cpp.extra_compile_args_gcc = (
+        headers, include_dirs, compile_args)
+
+
 def chunk_seed(seed: int, chunk_index: int) -> int:
     """Seed of one chunk: a fixed schedule derived from the run's seed."""
     return int(np.random.SeedSequence([seed, chunk_index]).generate_state(1)[0] % (2**31 - 1))
@@ -143,6 +169,7 @@ class Simulator:
 
     # -- device set-up -------------------------------------------------------------------
     def _configure_device(self, threads, profile, options):
+        _use_vector_math(self.device_name == "cpp_standalone")
         if self.device_name == "runtime":
             set_device("runtime")
             prefs.codegen.target = "cython"

@@ -43,7 +43,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 def _real_data_dir() -> Path:
     entries = [e for e in os.environ.get("DIEHLSIM_DATA", "").split(os.pathsep) if e.strip()]
-    return Path(entries[0]) if entries else REPO_ROOT.parent / "shared" / "data"
+    return Path(entries[0]).resolve() if entries else REPO_ROOT.parent / "shared" / "data"
 
 
 REAL_DATA = _real_data_dir()

@@ -156,3 +156,55 @@ def test_theta_lifts_the_threshold():
     model.exc.v = [-47 * mV, -47 * mV]
     net.run(0.5 * ms)
     assert list(model.exc_spikes.i[:]) == [0]
+
+
+def _free_running_group(section, equations, threshold, reset, refractory, v_rest_above):
+    """A layer whose resting potential lies above its threshold: it fires, is clamped for the
+    refractory period, relaxes back up and fires again, with no input at all."""
+    from brian2 import NeuronGroup
+
+    namespace = {name: getattr(section, name) for name in section.__dataclass_fields__}
+    namespace.update(v_rest=v_rest_above, tau_post1=20 * ms, tau_post2=40 * ms,
+                     weight_sum_target=78)
+    group = NeuronGroup(3, equations, threshold=threshold, reset=reset, refractory=refractory,
+                        method="exponential_euler", namespace=namespace)
+    group.v = v_rest_above
+    if "learning" in group.variables:
+        group.learning = 0
+        group.theta = section.theta_init
+    return group
+
+
+@pytest.mark.parametrize("layer", ["exc", "inh"])
+def test_refractory_condition_clamps_the_same_steps_as_brian2_quantity_refractoriness(layer):
+    """The model writes refractoriness as a comparison of times (it lets the compiler vectorise
+    the state updaters); it must clamp exactly the steps Brian2's ``refractory=5*ms`` does."""
+    from brian2 import Network, SpikeMonitor
+
+    from diehlsim.models import equations as eq
+
+    params = default_parameters(2, 4, "triplet")
+    defaultclock.dt = params.protocol.dt
+    if layer == "exc":
+        section, spec = params.exc, (eq.EXCITATORY, eq.EXCITATORY_THRESHOLD, eq.EXCITATORY_RESET)
+        v_rest_above = -30 * mV  # threshold -52 mV: fires again ~46 ms after each reset
+    else:
+        section, spec = params.inh, (eq.INHIBITORY, eq.INHIBITORY_THRESHOLD, eq.INHIBITORY_RESET)
+        v_rest_above = -30 * mV  # threshold -40 mV: fires again ~4 ms after each reset
+    ours = _free_running_group(section, *spec, eq.REFRACTORY, v_rest_above)
+    brian = _free_running_group(section, *spec, section.refractory, v_rest_above)
+    monitors = [StateMonitor(g, "v", record=True) for g in (ours, brian)]
+    spikes = [SpikeMonitor(g) for g in (ours, brian)]
+    Network(ours, brian, *monitors, *spikes).run(200 * ms)
+
+    dt = float(params.protocol.dt)
+    steps = [np.round(np.asarray(s.t / second) / dt).astype(int) for s in spikes]
+    assert len(steps[0]) >= 4  # several spike-refractory-relax cycles
+    np.testing.assert_array_equal(steps[0], steps[1])
+    np.testing.assert_allclose(monitors[0].v_, monitors[1].v_, rtol=1e-12, atol=0)
+    # v sits at v_reset for exactly refractory / dt steps after a spike, then moves again
+    clamp = int(round(float(section.refractory) / dt))
+    first = steps[0][0]
+    trace = np.asarray(monitors[0].v_[0])
+    np.testing.assert_array_equal(trace[first + 1: first + clamp + 1], float(section.v_reset))
+    assert trace[first + clamp + 1] > float(section.v_reset)

@@ -17,8 +17,15 @@ dtheta/dt = -learning * theta / tau_theta : volt
 dpost1/dt = -post1 / tau_post1 : 1
 dpost2/dt = -post2 / tau_post2 : 1
 colsum : 1
+colscale : 1
 learning : 1 (shared)
 """
+
+# Refractory while less than `refractory` has passed since the last spike: the same time steps
+# as Brian2's quantity form (which compares integer steps), with half a step of margin. The
+# quantity form converts doubles to int64 in the state updater, which AVX2 cannot vectorise;
+# this comparison of doubles lets the compiler vectorise both layers' state updates.
+REFRACTORY = "t - lastspike < refractory - dt / 2"
 
 EXCITATORY_THRESHOLD = "v > v_thresh + theta - theta_offset"
 # Only added when the lockout is longer than the refractory clamp (Brian2 ports: 50 ms).
@@ -105,8 +112,9 @@ lastpre = t_in_timesteps + step_offset
 
 # Weight normalisation at the start of every presentation (only while learning), in three
 # sweeps over the synapses per presentation rather than a (summed) variable every step.
+# The factor is computed once per neuron, so the synapse sweep only multiplies.
 NORMALISE_RESET = "colsum = 0"
 NORMALISE_SUM = "colsum_post += w"
-NORMALISE_SCALE = (
-    "w = w * (1 + learning_post * (weight_sum_target / (colsum_post + int(colsum_post == 0)) - 1))"
-)
+NORMALISE_FACTOR = (
+    "colscale = 1 + learning * (weight_sum_target / (colsum + int(colsum == 0)) - 1)")
+NORMALISE_SCALE = "w = w * colscale_post"

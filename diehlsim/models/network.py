@@ -60,9 +60,10 @@ def _excitatory(params: NetworkParameters, rule_params: dict) -> NeuronGroup:
     if exc.spike_lockout > exc.refractory:
         threshold += eq.EXCITATORY_LOCKOUT
     namespace = {**_namespace(exc), "tau_post1": rule_params["tau_post1"],
-                 "tau_post2": rule_params["tau_post2"]}
+                 "tau_post2": rule_params["tau_post2"],
+                 "weight_sum_target": params.normalisation_target()}
     group = NeuronGroup(params.n_exc, eq.EXCITATORY, threshold=threshold,
-                        reset=eq.EXCITATORY_RESET, refractory=exc.refractory,
+                        reset=eq.EXCITATORY_RESET, refractory=eq.REFRACTORY,
                         method="exponential_euler", namespace=namespace, name="excitatory")
     group.v = exc.v_rest + exc.v_init_offset
     group.theta = exc.theta_init
@@ -73,7 +74,7 @@ def _excitatory(params: NetworkParameters, rule_params: dict) -> NeuronGroup:
 def _inhibitory(params: NetworkParameters) -> NeuronGroup:
     inh = params.inh
     group = NeuronGroup(params.n_exc, eq.INHIBITORY, threshold=eq.INHIBITORY_THRESHOLD,
-                        reset=eq.INHIBITORY_RESET, refractory=inh.refractory,
+                        reset=eq.INHIBITORY_RESET, refractory=eq.REFRACTORY,
                         method="exponential_euler", namespace=_namespace(inh), name="inhibitory")
     group.v = inh.v_rest + inh.v_init_offset
     return group
@@ -137,8 +138,7 @@ def _summing_codeobj_class():
 
 
 def _input_synapses(params, inputs, exc, rule, rule_params) -> Synapses:
-    namespace = {**rule_params, "w_max": params.conn.w_max,
-                 "weight_sum_target": params.normalisation_target()}
+    namespace = {**rule_params, "w_max": params.conn.w_max}
     syn = Synapses(inputs, exc, model=eq.INPUT_SYNAPSE,
                    on_pre=eq.INPUT_SYNAPSE_ON_PRE + rule.pre_code(),
                    on_post=rule.post_code(), namespace=namespace, name="input_exc")
@@ -149,7 +149,9 @@ def _input_synapses(params, inputs, exc, rule, rule_params) -> Synapses:
                       name="normalise_reset")
     syn.run_regularly(eq.NORMALISE_SUM, dt=slot, when="start", order=2, name="normalise_sum",
                       codeobj_class=_summing_codeobj_class())
-    syn.run_regularly(eq.NORMALISE_SCALE, dt=slot, when="start", order=3,
+    exc.run_regularly(eq.NORMALISE_FACTOR, dt=slot, when="start", order=3,
+                      name="normalise_factor")
+    syn.run_regularly(eq.NORMALISE_SCALE, dt=slot, when="start", order=4,
                       name="normalise_scale")
     return syn
 
