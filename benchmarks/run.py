@@ -206,7 +206,9 @@ def write_report(report: dict) -> None:
             "train_ms_per_image", "test_ms_per_image", "exc_spikes_per_image",
             "input_spikes_per_image", "synaptic_events_per_image", "peak_rss_simulation_mb",
             "peak_rss_python_mb")) + " |")
-    lines += ["", *speedups(rows), "", "![ms per image vs neurons](benchmarks.png)", ""]
+    lines += ["", *speedups(rows), "", "![ms per image vs neurons](benchmarks.png)", "",
+              "Where the time goes (a profile of the generated code) and what was optimised: "
+              "`docs/performance.md`.", ""]
     io.write_text(REPORT, "\n".join(lines))
     plot(rows)
 

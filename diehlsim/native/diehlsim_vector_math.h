@@ -4,7 +4,7 @@
 // undefined, so glibc does not declare its vector math (libmvec) variants and GCC cannot
 // vectorise a loop that calls exp(): the membrane update of exponential Euler calls it once
 // per neuron and step. Declaring the vector variant here lets the state updaters run 4 neurons
-// per AVX2 instruction. libmvec's exp is accurate to a few ulp (the scalar one to < 1 ulp).
+// per AVX2 instruction. libmvec's exp may differ from the scalar one in the last bits.
 #ifndef DIEHLSIM_VECTOR_MATH_H
 #define DIEHLSIM_VECTOR_MATH_H
 #include <cmath>
