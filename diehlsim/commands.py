@@ -9,6 +9,7 @@ import numpy as np
 
 from diehlsim import api, datasets, plots, runs
 from diehlsim.errors import ConfigurationError
+from diehlsim.models.parameters import INTEGRATIONS
 from diehlsim.models.stdp import RULES
 from diehlsim.simulation import DEVICES
 
@@ -36,6 +37,9 @@ def _register_train(subparsers) -> None:
     p.add_argument("--stdp", choices=sorted(RULES), default="triplet")
     p.add_argument("--lockout", type=float, default=None,
                    help="spike lockout in ms (default 5 = refractory only; Brian2 ports use 50)")
+    p.add_argument("--integration", choices=INTEGRATIONS, default=None,
+                   help="numerical method of both layers (default exponential_euler; euler is "
+                        "what the Brian 1 original ran)")
     _add_device(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, type=Path, help="run directory")
@@ -56,6 +60,8 @@ def cmd_train(args) -> int:
         from brian2 import ms
 
         overrides["exc__spike_lockout"] = args.lockout * ms
+    if args.integration is not None:
+        overrides["protocol__integration"] = args.integration
     epochs = None if args.train_samples is not None else (
         1 if args.epochs is None else args.epochs)
     start = time.perf_counter()

@@ -208,3 +208,39 @@ def test_refractory_condition_clamps_the_same_steps_as_brian2_quantity_refractor
     trace = np.asarray(monitors[0].v_[0])
     np.testing.assert_array_equal(trace[first + 1: first + clamp + 1], float(section.v_reset))
     assert trace[first + clamp + 1] > float(section.v_reset)
+
+
+def test_euler_integration_is_the_brian1_update_and_keeps_the_charge_per_spike():
+    """``protocol.integration = "euler"`` (what the Brian 1 original ran): one forward Euler
+    step of the membrane, conductances multiplied by 1 - dt/tau per step, so the charge
+    dt * sum(g) equals g0 * tau exactly, unlike exponential Euler's e^(-dt/tau) per step."""
+    params, model, net, mon = _network(protocol__integration="euler")
+    exc = params.exc
+    dt = float(params.protocol.dt)
+    v0, ge0, gi0 = -60e-3, 0.4, 0.3
+    model.exc.v_ = [v0, v0]
+    model.exc.ge = [ge0, 0]
+    model.exc.gi = [gi0, 0]
+    net.run(60 * ms)
+
+    ge, gi = np.asarray(mon["exc"].ge_[0]), np.asarray(mon["exc"].gi_[0])
+    steps = np.arange(len(ge))
+    np.testing.assert_allclose(ge, ge0 * (1 - dt / float(exc.tau_ge)) ** steps, rtol=RTOL)
+    np.testing.assert_allclose(gi, gi0 * (1 - dt / float(exc.tau_gi)) ** steps, rtol=RTOL)
+    assert ge[1] / ge[0] == pytest.approx(0.5)  # exponential Euler would give e^-0.5 = 0.61
+    assert dt * ge.sum() == pytest.approx(ge0 * float(exc.tau_ge), rel=1e-12)
+    assert dt * gi.sum() == pytest.approx(gi0 * float(exc.tau_gi), rel=1e-12)
+    v1 = v0 + dt / float(exc.tau_m) * ((float(exc.v_rest) - v0) + ge0 * (float(exc.E_exc) - v0)
+                                       + gi0 * (float(exc.E_inh) - v0))
+    assert mon["exc"].v_[0, 1] == pytest.approx(v1, rel=1e-12)
+    # without conductances the membrane decays geometrically towards rest
+    v = np.asarray(mon["exc"].v_[1])
+    expected = float(exc.v_rest) + (v0 - float(exc.v_rest)) * (1 - dt / float(exc.tau_m)) ** steps
+    np.testing.assert_allclose(v, expected, rtol=RTOL)
+
+
+def test_unknown_integration_is_rejected():
+    from diehlsim.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="integration.*euler"):
+        default_parameters(2, 4, "triplet", protocol__integration="rk4")

@@ -64,7 +64,7 @@ def _excitatory(params: NetworkParameters, rule_params: dict) -> NeuronGroup:
                  "weight_sum_target": params.normalisation_target()}
     group = NeuronGroup(params.n_exc, eq.EXCITATORY, threshold=threshold,
                         reset=eq.EXCITATORY_RESET, refractory=eq.REFRACTORY,
-                        method="exponential_euler", namespace=namespace, name="excitatory")
+                        method=params.protocol.integration, namespace=namespace, name="excitatory")
     group.v = exc.v_rest + exc.v_init_offset
     group.theta = exc.theta_init
     group.learning = 1
@@ -75,7 +75,7 @@ def _inhibitory(params: NetworkParameters) -> NeuronGroup:
     inh = params.inh
     group = NeuronGroup(params.n_exc, eq.INHIBITORY, threshold=eq.INHIBITORY_THRESHOLD,
                         reset=eq.INHIBITORY_RESET, refractory=eq.REFRACTORY,
-                        method="exponential_euler", namespace=_namespace(inh), name="inhibitory")
+                        method=params.protocol.integration, namespace=_namespace(inh), name="inhibitory")
     group.v = inh.v_rest + inh.v_init_offset
     return group
 
