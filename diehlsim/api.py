@@ -97,7 +97,9 @@ def _continue_training(run_dir, params, images, total, checkpoint, device, seed,
     indices = stream_indices(len(images), total)
     log = list(checkpoint.log)
 
-    def save_checkpoint(chunk, position, state, chunk_log):
+    def save_checkpoint(chunk, position, state, chunk_log, counts, image_index):
+        # The responses first: a checkpoint never points past responses that are missing.
+        runs.save_train_responses(run_dir, chunk, counts, image_index)
         log.append(chunk_log)
         runs.save_checkpoint(run_dir, runs.Checkpoint(
             checkpoint.position + position, chunk, state, log))

@@ -68,6 +68,27 @@ def receptive_fields(weights: np.ndarray, path_stem: Path, dataset: str = "") ->
     return plots.receptive_fields(np.asarray(weights), path_stem, title=title)
 
 
+def accuracy_vs_images(seen: np.ndarray, accuracy: np.ndarray, window: int, path_stem: Path,
+                       dataset: str = "", final: float | None = None) -> list[Path]:
+    """Accuracy during training (the original code's "performance" plot): each block of
+    ``window`` training images classified with the labels of the block before it."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    ax.plot(seen, 100 * np.asarray(accuracy), marker="o", markersize=3, lw=1.2,
+            color="#3182bd", label=f"training stream, blocks of {window:,} images")
+    if final is not None:
+        ax.axhline(100 * final, color="#de2d26", ls="--", lw=1,
+                   label=f"test set after training ({100 * final:.1f} %)")
+    ax.set_xlabel("training images seen")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_xlim(left=0)
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.set_title(f"Accuracy vs images seen{', ' + dataset_title(dataset) if dataset else ''}")
+    fig.tight_layout()
+    return plots.save(fig, path_stem)
+
+
 def theta_distribution(theta_volts: np.ndarray, path_stem: Path) -> list[Path]:
     """Histogram of the adaptive thresholds after training."""
     return plots.theta_distribution(theta_volts, path_stem)
@@ -364,10 +385,30 @@ def run_figures(run_dir: Path, out_dir: Path, dataset: str) -> list[Path]:
     paths = receptive_fields(state.weights, out_dir / "receptive_fields", dataset)
     paths += theta_distribution(state.theta, out_dir / "theta")
     metrics_path = run_dir / "metrics.json"
-    if metrics_path.exists():
-        metrics = json.loads(metrics_path.read_text())
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
+    if metrics is not None:
         paths += confusion_matrix(metrics["confusion"], out_dir / "confusion", dataset)
+    paths += _accuracy_during_training(run_dir, out_dir, dataset, metrics)
     return paths
+
+
+def _accuracy_during_training(run_dir: Path, out_dir: Path, dataset: str, metrics,
+                              window: int = 10_000) -> list[Path]:
+    from diehlsim import datasets, runs
+    from diehlsim.analysis.labelling import online_accuracy
+
+    responses = runs.load_train_responses(run_dir)
+    if responses is None:
+        return []  # trained before the responses were saved
+    counts, image_index = responses
+    _, labels = datasets.load(dataset, "train")
+    window = min(window, max(1, len(counts) // 4))  # short runs still get a few points
+    seen, accuracy = online_accuracy(counts, labels[image_index], window)
+    if len(seen) == 0:
+        return []
+    final = metrics["accuracy_all"] if metrics else None
+    return accuracy_vs_images(seen, accuracy, window, out_dir / "accuracy_vs_images", dataset,
+                              final)
 
 
 def information_figures(analysis_dir: Path, out_dir: Path, dataset: str,

@@ -86,7 +86,8 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
               on_chunk=None) -> tuple[PhaseResult, NetworkState]:
     """Present ``images[indices]`` in order; learning on or off; return responses and state.
 
-    ``on_chunk(chunk_index, position, state, log)`` is called after every chunk (checkpoints).
+    ``on_chunk(chunk_index, position, state, log, counts, image_index)`` is called after
+    every chunk (checkpoints) with the chunk's accepted responses and their dataset indices.
     """
     # Validate once; convert to rates chunk by chunk (all of MNIST as float64 is 376 MB).
     pixels = check_images(images, sim.params.n_input)
@@ -118,7 +119,7 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
         position += result.images_done
         chunk += 1
         if on_chunk is not None:
-            on_chunk(chunk, position, state, log)
+            on_chunk(chunk, position, state, log, counts[-1], image_index[-1])
         meter.update(position, force=position >= len(indices))
     n = sim.params.n_exc
     return PhaseResult(

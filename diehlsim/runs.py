@@ -6,6 +6,8 @@ RUN/theta.npy       adaptive thresholds (volts)
 RUN/state.npz       the complete network state (weights, delays, membranes, traces, position)
 RUN/train_log.csv   per chunk: images, presentations, wall seconds, images per second
 RUN/timing.json     build_s, sim_s, images, presentations
+RUN/train_responses/chunk_NNNNN.npz   per training chunk: spike counts of every accepted
+                    presentation (uint16) and the dataset index of its image
 Every file is written atomically (temporary file + rename).
 """
 
@@ -15,6 +17,7 @@ import contextlib
 import json
 import os
 import platform
+import shutil
 import signal
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -27,6 +30,8 @@ from diehlsim import io
 from diehlsim.errors import RunDirectoryError
 from diehlsim.models.parameters import NetworkParameters, parameters_from_json, parameters_to_json
 from diehlsim.simulation import NetworkState
+
+TRAIN_RESPONSES = "train_responses"
 
 
 def versions() -> dict:
@@ -48,6 +53,7 @@ def prepare_new(run_dir: Path, force: bool = False) -> Path:
             f"--force, or choose another --out")
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(run_dir / TRAIN_RESPONSES, ignore_errors=True)  # of the run replaced
         probe = run_dir / ".write-test"
         probe.write_bytes(b"")
         probe.unlink()
@@ -87,6 +93,29 @@ def load_state(run_dir: Path, name: str = "state.npz") -> NetworkState:
     path = require(run_dir, name) / name
     with np.load(path) as data:
         return NetworkState.from_arrays(data)
+
+
+def save_train_responses(run_dir: Path, chunk: int, counts, image_index) -> None:
+    """One compressed file per chunk, so a resumed run simply adds the chunks it runs."""
+    folder = Path(run_dir) / TRAIN_RESPONSES
+    folder.mkdir(exist_ok=True)
+    io.write_npz(folder / f"chunk_{chunk:05d}.npz",
+                 counts=np.minimum(counts, np.iinfo(np.uint16).max).astype(np.uint16),
+                 image_index=np.asarray(image_index, dtype=np.int64))
+
+
+def load_train_responses(run_dir: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """(counts, dataset indices) of the whole training stream in order; None for runs
+    trained before responses were saved."""
+    files = sorted((Path(run_dir) / TRAIN_RESPONSES).glob("chunk_*.npz"))
+    if not files:
+        return None
+    counts, index = [], []
+    for path in files:
+        with np.load(path) as data:
+            counts.append(data["counts"])
+            index.append(data["image_index"])
+    return np.concatenate(counts), np.concatenate(index)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from diehlsim.analysis import (
     assign_labels,
     class_mean_rates,
     class_proportions,
+    online_accuracy,
     predict,
     vote_scores,
 )
@@ -96,3 +97,24 @@ def test_predict_ties_go_to_lowest_class():
 def test_bad_input(call, message):
     with pytest.raises(AnalysisInputError, match=message):
         call()
+
+
+def test_online_accuracy_judges_each_block_with_the_labels_of_the_block_before():
+    # 2 neurons, 2 classes, blocks of 4 images. Block 0: neuron c answers class c. Block 1:
+    # the same. Block 2: the neurons swap preferences, so block-1 labels misclassify it all.
+    # Block 3 (2 images): swapped again like block 2, so block-2 labels get it right.
+    labels = np.array([0, 1, 0, 1] * 3 + [0, 1])
+    straight = np.array([[3, 0], [0, 2], [4, 1], [1, 5]])
+    swapped = straight[:, ::-1]
+    counts = np.vstack([straight, straight, swapped, swapped[:2]])
+    seen, acc = online_accuracy(counts, labels, window=4, n_classes=2)
+    np.testing.assert_array_equal(seen, [8, 12, 14])
+    np.testing.assert_allclose(acc, [1.0, 0.0, 1.0])
+    # labels learned from the judged block itself would have scored block 2 perfectly
+    own = assign_labels(swapped, labels[8:12], 2)
+    assert np.mean(predict(swapped, own, "all", n_classes=2) == labels[8:12]) == 1.0
+
+
+def test_online_accuracy_bad_window():
+    with pytest.raises(AnalysisInputError, match="window"):
+        online_accuracy(COUNTS, LABELS, window=0)

@@ -58,6 +58,12 @@ def test_sigkill_then_resume_is_bit_identical_on_cpp_standalone(tmp_path, env):
     assert (killed / "weights.npy").exists(), resumed
     for name in ("weights.npy", "theta.npy"):
         assert np.array_equal(np.load(reference / name), np.load(killed / name)), name
+    # the training responses cover every image once, as in the uninterrupted run
+    expected_counts, expected_index = runs.load_train_responses(reference)
+    counts, index = runs.load_train_responses(killed)
+    np.testing.assert_array_equal(expected_index, np.arange(24))
+    np.testing.assert_array_equal(index, expected_index)
+    np.testing.assert_array_equal(counts, expected_counts)
     assert not list(killed.glob(".*.tmp")) and not list(killed.glob(".*npz"))
 
 

@@ -44,8 +44,9 @@ needs_data = pytest.mark.skipif(
     not all((DATA / d).is_dir() for d in ("mnist", "fashion-mnist", "cifar10-gray")),
     reason=f"MNIST, Fashion-MNIST and gray CIFAR-10 are needed under {DATA}")
 
-CAPOZZI_FIGURES = ["receptive_fields", "theta", "confusion", "entropy_maps", "mi_heatmaps",
-                   "mi_pixel_maps", "informative_neurons", "spike_raster"]
+CAPOZZI_FIGURES = ["receptive_fields", "theta", "confusion", "accuracy_vs_images",
+                   "entropy_maps", "mi_heatmaps", "mi_pixel_maps", "informative_neurons",
+                   "spike_raster"]
 
 
 def _build_root() -> Path:
@@ -208,7 +209,8 @@ def test_diehl_cook_repeats_are_averaged(tmp_path, build_root):
     assert summary["accuracy_proportion"]["mean"] == pytest.approx(
         results["accuracy_proportion"].mean())
     assert summary["paper_accuracy"] == reproduce.DIEHL_COOK_ACCURACY[100]
-    for name in ("receptive_fields", "theta", "confusion", "training_log", "test_repeats"):
+    for name in ("receptive_fields", "theta", "confusion", "accuracy_vs_images", "training_log",
+                 "test_repeats"):
         _assert_figure(out / "figures" / name)
 
     # The figures command draws them again from the files.

@@ -40,6 +40,7 @@ from diehlsim.analysis.labelling import (
     assign_labels,
     class_mean_rates,
     class_proportions,
+    online_accuracy,
     predict,
     vote_scores,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "joint_entropy",
     "mutual_information",
     "mutual_information_estimates",
+    "online_accuracy",
     "pairwise_contingency",
     "pairwise_information",
     "per_class_scores",

@@ -130,3 +130,27 @@ def _check_proportions(proportions, n_neurons: int, n_classes: int) -> np.ndarra
     if (proportions < 0).any():
         raise AnalysisInputError("proportions must be >= 0 (they are shares of a rate)")
     return proportions
+
+
+def online_accuracy(counts, labels, window: int = 10_000, n_classes: int = 10):
+    """Accuracy during training, as the original code plots it ("performance").
+
+    The training responses are cut into consecutive blocks of ``window`` images; each block
+    is classified (``all`` vote) with the labels its *previous* block gives the neurons, so
+    no block is judged by labels learned from itself. Returns ``(images_seen, accuracy)``:
+    the number of training images at the end of each judged block (from the second block
+    on) and the fraction classified correctly in it.
+    """
+    counts = as_count_matrix(counts)
+    labels = as_labels(labels, len(counts), n_classes)
+    if window <= 0:
+        raise AnalysisInputError(f"window must be a positive number of images, got {window}")
+    seen, accuracy = [], []
+    for start in range(window, len(counts), window):
+        stop = min(start + window, len(counts))
+        assignments = assign_labels(counts[start - window: start],
+                                    labels[start - window: start], n_classes)
+        predicted = predict(counts[start:stop], assignments, "all", n_classes=n_classes)
+        seen.append(stop)
+        accuracy.append(float(np.mean(predicted == labels[start:stop])))
+    return np.asarray(seen, dtype=np.int64), np.asarray(accuracy)
