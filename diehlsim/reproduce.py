@@ -166,14 +166,14 @@ def reproduce_capozzi2023(out_dir, *, sizes: Sizes = CAPOZZI_FULL,
     Table 2 and the figures into ``out_dir``; return Table 1."""
     out_dir = Path(out_dir)
     started = time.perf_counter()
-    rows, wall = [], {}
+    rows, wall = _kept_table1_rows(out_dir, dataset_names), {}
     for dataset in dataset_names:
         dataset_started = time.perf_counter()
-        rows.append(in_fresh_process(capozzi_dataset, out_dir / dataset, dataset, neurons,
-                                     sizes, options))
+        rows[dataset] = in_fresh_process(capozzi_dataset, out_dir / dataset, dataset, neurons,
+                                         sizes, options)
         wall[dataset] = round(time.perf_counter() - dataset_started, 1)
         _write_table1(out_dir, rows)  # after each dataset: a partial table survives a crash
-    table1 = pd.DataFrame(rows, columns=TABLE1_COLUMNS)
+    table1 = _table1(rows)
     capozzi_summary_figures(out_dir, table1)
     io.write_json(out_dir / "reproduce.json", {
         "paper": "capozzi2023", "neurons": neurons, "datasets": list(dataset_names),
@@ -184,8 +184,27 @@ def reproduce_capozzi2023(out_dir, *, sizes: Sizes = CAPOZZI_FULL,
     return table1
 
 
-def _write_table1(out_dir: Path, rows: list[dict]) -> None:
-    io.write_csv(out_dir / "table1.csv", pd.DataFrame(rows, columns=TABLE1_COLUMNS))
+def _kept_table1_rows(out_dir: Path, dataset_names) -> dict:
+    """Rows of an existing table1.csv for the datasets not run now: rerunning one dataset
+    (``--datasets cifar10``) updates its row and keeps the others."""
+    path = out_dir / "table1.csv"
+    if not path.exists():
+        return {}
+    kept = pd.read_csv(path)
+    kept = kept[~kept["dataset"].isin(list(dataset_names))]
+    if len(kept):
+        print(f"keeping the table1.csv rows of {', '.join(kept['dataset'])}")
+    return {row["dataset"]: row for row in kept.to_dict("records")}
+
+
+def _table1(rows: dict) -> pd.DataFrame:
+    order = [d for d in CAPOZZI_DATASETS if d in rows] + [d for d in rows
+                                                          if d not in CAPOZZI_DATASETS]
+    return pd.DataFrame([rows[d] for d in order], columns=TABLE1_COLUMNS)
+
+
+def _write_table1(out_dir: Path, rows: dict) -> None:
+    io.write_csv(out_dir / "table1.csv", _table1(rows))
 
 
 def capozzi_dataset(dataset_dir: Path, dataset: str, neurons: int, sizes: Sizes,

@@ -229,3 +229,17 @@ def test_diehl_cook_repeats_are_averaged(tmp_path, build_root):
     other = _reproduce(build_root, *args, "--seed", "1")
     assert other.returncode == 2
     assert "--force" in other.stderr and "seed 0" in other.stderr
+
+
+def test_rerunning_some_datasets_keeps_the_other_table1_rows(tmp_path):
+    row = {"neurons": 100, "images": 60000, "accuracy_all": 0.8, "accuracy_proportion": 0.81}
+    reproduce._write_table1(tmp_path, {d: {"dataset": d, **row} for d in
+                                       ("mnist", "fashion-mnist", "cifar10")})
+    kept = reproduce._kept_table1_rows(tmp_path, ["cifar10"])
+    assert list(kept) == ["mnist", "fashion-mnist"]
+    kept["cifar10"] = {"dataset": "cifar10", **row, "accuracy_all": 0.3}
+    reproduce._write_table1(tmp_path, {"cifar10": kept.pop("cifar10"), **kept})
+    table = pd.read_csv(tmp_path / "table1.csv")
+    assert list(table["dataset"]) == ["mnist", "fashion-mnist", "cifar10"]  # paper order
+    assert list(table["accuracy_all"]) == [0.8, 0.8, 0.3]
+    assert reproduce._kept_table1_rows(tmp_path / "none", ["mnist"]) == {}
