@@ -58,6 +58,7 @@ class ChunkLog:
     wall_s: float
     images_per_s: float
     mean_spikes: float
+    network_s: float = 0.0  # of wall_s, the time inside Brian2's network run
 
 
 @dataclass
@@ -114,7 +115,8 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
         log = ChunkLog(chunk, result.images_done, len(result.image),
                        int(np.sum(~result.accepted)), result.wall_s,
                        result.images_done / result.wall_s if result.wall_s else 0.0,
-                       float(np.mean(result.n_spikes)) if len(result.n_spikes) else 0.0)
+                       float(np.mean(result.n_spikes)) if len(result.n_spikes) else 0.0,
+                       result.network_s)
         chunks.append(log)
         position += result.images_done
         chunk += 1

@@ -99,7 +99,8 @@ class ChunkResult:
     exc_spikes: tuple  # (neuron, absolute step)
     input_spikes: tuple | None  # (neuron, absolute step) when recorded
     state_monitor: dict | None
-    wall_s: float
+    wall_s: float  # the whole chunk: process start-up, reading and writing arrays, the run
+    network_s: float = 0.0  # Brian2's network run alone (standalone: its last_run_info)
 
 
 VECTOR_MATH_HEADER = '"diehlsim_vector_math.h"'
@@ -214,7 +215,10 @@ class Simulator:
         else:
             self._run_runtime(stimulus, len(images), state, learning, seed)
         wall = time.perf_counter() - start
-        return self._finish(state, wall)
+        result, new_state = self._finish(state, wall)
+        result.network_s = (float(getattr(self._device, "_last_run_time", 0.0) or 0.0)
+                            if self.standalone else wall)
+        return result, new_state
 
     def _stimulus_values(self, images: np.ndarray) -> np.ndarray:
         if len(images) > self.slots:
