@@ -255,11 +255,15 @@ def plot(rows) -> None:
         label = f"{r['kind']} {r['device']}" + (f" {r['threads']} threads"
                                                if r.get("threads") else "")
         series.setdefault(label + " train", []).append((r["neurons"], r["train_ms_per_image"]))
+        if r.get("train_run_ms_per_image") and r["device"] != "runtime":
+            series.setdefault(label + " train, in run", []).append(
+                (r["neurons"], r["train_run_ms_per_image"]))
         if r.get("test_ms_per_image"):
             series.setdefault(label + " test", []).append((r["neurons"], r["test_ms_per_image"]))
     for label, points in series.items():
         points.sort()
-        ax.loglog(*zip(*points), marker="o", label=label)
+        ax.loglog(*zip(*points), marker="o", label=label,
+                  ls="--" if label.endswith("in run") else "-")
     ax.set_xlabel("excitatory neurons")
     ax.set_ylabel("ms per image")
     ax.grid(True, which="both", alpha=0.3)
