@@ -215,10 +215,7 @@ class Simulator:
         else:
             self._run_runtime(stimulus, len(images), state, learning, seed)
         wall = time.perf_counter() - start
-        result, new_state = self._finish(state, wall)
-        result.network_s = (float(getattr(self._device, "_last_run_time", 0.0) or 0.0)
-                            if self.standalone else wall)
-        return result, new_state
+        return self._finish(state, wall)
 
     def _stimulus_values(self, images: np.ndarray) -> np.ndarray:
         if len(images) > self.slots:
@@ -328,10 +325,17 @@ class Simulator:
             intensity=np.array(m.presentations.intensity[:], dtype=float),  # a copy: see below
             repeats=repeats, n_spikes=n_spikes, accepted=accepted, start_step=start_step,
             counts=counts, exc_spikes=(exc_i, exc_step), input_spikes=input_spikes,
-            state_monitor=state_monitor, wall_s=wall)
+            state_monitor=state_monitor, wall_s=wall, network_s=self._network_seconds(wall))
         if not self.standalone:
             self._clear_monitors()
         return result, new_state
+
+    def _network_seconds(self, wall: float) -> float:
+        """Time inside Brian2's network run: standalone devices report it in the results
+        (``last_run_info.txt``); on runtime the chunk is the run."""
+        if not self.standalone:
+            return wall
+        return float(getattr(self._device, "_last_run_time", None) or 0.0)
 
     def _read_state(self, chunk_start: int) -> NetworkState:
         m = self.model
