@@ -56,9 +56,9 @@ def test_weight_columns_are_normalised_at_every_presentation_start():
     p = deterministic()
     sim = Simulator(p, "runtime", slots=4)
     slot = p.protocol.slot_time
-    # after the three normalisation sweeps (order 1-3 in the 'start' slot)
+    # after the normalisation (order 1-4 in the 'start' slot: sums reset, summed, factor, scale)
     monitor = StateMonitor(sim.model.input_exc, "w", record=True, dt=slot, when="start",
-                           order=4, name="w_at_slot_start")
+                           order=5, name="w_at_slot_start")
     sim.model.net.add(monitor)
     state = initial_state(p, seed=1)
     assert not np.allclose(state.weights.sum(axis=0), p.normalisation_target())
