@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from diehlsim import api, datasets, plots, runs
+from diehlsim import api, datasets, runs
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.parameters import INTEGRATIONS
 from diehlsim.models.stdp import RULES
@@ -102,7 +102,7 @@ def cmd_evaluate(args) -> int:
     metrics = api.evaluate(args.run, label_samples=args.label_samples,
                            test_samples=args.test_samples, device=args.device,
                            data_dir=args.data_dir)
-    figures = make_run_figures(args.run, metrics)
+    figures = make_run_figures(args.run)
     print(f"accuracy (all vote) {100 * metrics['accuracy_all']:.2f} %, "
           f"(proportion vote) {100 * metrics['accuracy_proportion']:.2f} % on "
           f"{metrics['n_test']} test images, labelled with {metrics['n_label']}")
@@ -110,13 +110,15 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def make_run_figures(run_dir: Path, metrics: dict) -> Path:
-    figures = Path(run_dir) / "figures"
-    state = runs.load_state(Path(run_dir))
-    plots.receptive_fields(state.weights, figures / "receptive_fields")
-    plots.theta_distribution(state.theta, figures / "theta")
-    plots.confusion_matrix(metrics["confusion"], figures / "confusion")
-    return figures
+def make_run_figures(run_dir: Path) -> Path:
+    """Receptive fields, thresholds, confusion matrix (after evaluate) and accuracy vs
+    images seen, in ``RUN/figures``."""
+    from diehlsim import figures as run_figures
+
+    out = Path(run_dir) / "figures"
+    _, settings = runs.load_config(Path(run_dir))
+    run_figures.run_figures(Path(run_dir), out, settings["dataset"])
+    return out
 
 
 def _register_demo(subparsers) -> None:
@@ -134,14 +136,14 @@ def cmd_demo(args) -> int:
     run = api.train(args.out, "mnist-sample", args.neurons, epochs=1, device=args.device,
                     seed=args.seed, threads=args.threads, force=True)
     metrics = api.evaluate(args.out, simulator=run.simulator)
-    figures = make_run_figures(args.out, metrics)
+    figures = make_run_figures(args.out)
     n_train = int(sum(c.images for c in run.phase.chunks))
     print(f"\ndemo: {args.neurons} excitatory neurons, {n_train} training images of the "
           f"embedded MNIST sample, {metrics['n_label']} labelling, {metrics['n_test']} test")
     print(f"accuracy: {100 * metrics['accuracy_all']:.1f} % (all vote), "
           f"{100 * metrics['accuracy_proportion']:.1f} % (proportion vote)")
     print(f"results: {args.out}/ (metrics.json, weights.npy, theta.npy, train_log.csv)")
-    print(f"figures: {figures}/ (receptive_fields, theta, confusion; PNG and PDF)")
+    print(f"figures: {figures}/ (receptive_fields, theta, confusion, accuracy_vs_images; PNG and PDF)")
     print(f"wall time {time.perf_counter() - start:.0f} s")
     return 0
 
