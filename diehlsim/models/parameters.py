@@ -98,9 +98,10 @@ class ProtocolParameters:
     input_generator: str = "geometric"
     # Numerical method of both layers. "exponential_euler": exact decays, but the membrane sees
     # each step's starting conductance for the whole step, which at dt/tau_ge = 0.5 gives 27 %
-    # more synaptic charge per spike than the continuous model (13 % for gi). "euler": what the
-    # Brian 1 original ran (Brian 1 integrates non-linear equations with forward Euler): ge
-    # halves per step, and the charge per spike, dt * sum(ge), equals the continuous w * tau_ge.
+    # more synaptic charge per spike than the continuous model (13 % for gi). "euler": forward
+    # Euler (Brian2's example; Brian 1's non-linear updater): ge halves per step, and the
+    # charge per spike, dt * sum(ge), equals the continuous w * tau_ge. It learned far worse
+    # here (65 % against 81 %, docs/results.md).
     integration: str = "exponential_euler"
 
     @property
