@@ -272,3 +272,17 @@ def test_weights_are_clipped_to_zero_and_w_max(rule):
     # rules that depress on pre, an arrival 1 ms after it
     down = simulate(rule, [[5.0]], [4.0], [1.0], 0.1, overrides=CLIP_DOWN[rule])
     assert down[0] == 0.0
+
+
+@pytest.mark.parametrize("rule", ["power-law", "pre-post"])
+def test_weight_above_w_max_stays_finite(rule):
+    """Normalisation can scale a weight above w_max; the power-law dependence must not turn
+    it into NaN ((w_max - w)**mu of a negative base). Potentiation finds no room left and
+    the update's clip brings it back to w_max; depression acts on the clipped value."""
+    # one synapse, w = 1.3: an arrival at 1 ms, a postsynaptic spike at 3 ms (xpre > x_tar)
+    w = simulate(rule, [[0.0]], [3.0], [1.0], 1.3)
+    assert np.all(np.isfinite(w))
+    assert w[0] == pytest.approx(W_MAX)
+    # a low-trace pairing (xpre < x_tar): the weight is depressed from w_max, not from 1.3
+    w = simulate(rule, [[0.0]], [60.0], [1.0], 1.3)
+    assert np.isfinite(w[0]) and w[0] == pytest.approx(W_MAX)  # (w_max - w_max)**mu = 0

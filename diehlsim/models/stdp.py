@@ -59,6 +59,12 @@ _TRACE_SOURCES = {
     "tau_post2": "original code tc_post_2_ee = 40 ms",
 }
 
+# The weight dependence sees w clipped to [0, w_max]. The normalisation before each
+# presentation can scale a weight above w_max, and (w_max - w)**mu of a negative base is NaN:
+# it would spread through the column sums to every weight. A weight at or above w_max has no
+# room left to grow, as the clip of the update says anyway.
+W_IN_RANGE = "clip(w, 0, w_max)"
+
 RULES = {
     "triplet": STDPRule(
         name="triplet",
@@ -78,7 +84,7 @@ RULES = {
                  "x_tar": "original code STDP_offset = 0.4 (defined, unused)",
                  "mu": "original code exp_ee_post = 0.2 (defined, unused)", **_TRACE_SOURCES},
         on_pre="",
-        on_post="eta * (xpre - x_tar) * (w_max - w)**mu",
+        on_post=f"eta * (xpre - x_tar) * (w_max - {W_IN_RANGE})**mu",
     ),
     "exponential": STDPRule(
         name="exponential",
@@ -99,8 +105,8 @@ RULES = {
                  "eta_post": "original code nu_ee_post = 0.01",
                  "x_tar": "original code STDP_offset = 0.4",
                  "mu": "original code exp_ee_pre = exp_ee_post = 0.2", **_TRACE_SOURCES},
-        on_pre="-eta_pre * post1_post * w**mu",
-        on_post="eta_post * (xpre - x_tar) * (w_max - w)**mu",
+        on_pre=f"-eta_pre * post1_post * {W_IN_RANGE}**mu",
+        on_post=f"eta_post * (xpre - x_tar) * (w_max - {W_IN_RANGE})**mu",
     ),
 }
 
