@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from diehlsim.encoding import check_images
+from diehlsim.encoding import check_images, rates_per_intensity
 from diehlsim.simulation import NetworkState, Simulator, chunk_seed
 
 
@@ -90,16 +90,18 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
     ``on_chunk(chunk_index, position, state, log, counts, image_index)`` is called after
     every chunk (checkpoints) with the chunk's accepted responses and their dataset indices.
     """
-    # Validate once; convert to rates chunk by chunk (all of MNIST as float64 is 376 MB).
+    # Validate all images before the first chunk (a bad one fails now, not hours in), but
+    # convert to rates chunk by chunk: all of MNIST as float64 is 376 MB.
     pixels = check_images(images, sim.params.n_input)
-    rate_per_pixel = float(sim.params.protocol.rate_per_pixel)
+    n_input, rate_per_pixel = sim.params.n_input, float(sim.params.protocol.rate_per_pixel)
     meter = Progress(len(indices), label, enabled=progress)
     counts, image_index, intensity, repeats, chunks = [], [], [], [], []
     input_spikes, exc_spikes = [], []
     position, chunk, presentations, sim_s = 0, first_chunk, 0, 0.0
     while position < len(indices):
         batch = indices[position: position + sim.slots]
-        result, state = sim.run_chunk(pixels[batch] * rate_per_pixel, state, learning=learning,
+        rates = rates_per_intensity(pixels[batch], n_input, rate_per_pixel)
+        result, state = sim.run_chunk(rates, state, learning=learning,
                                       seed=chunk_seed(seed, chunk))
         accepted = result.accepted & (result.image < len(batch))
         counts.append(result.counts[accepted])
