@@ -421,7 +421,7 @@ def readme_text(result: BuildResult, sim, options) -> str:
 
 # -- CLI ---------------------------------------------------------------------------------
 def register(subparsers) -> None:
-    from diehlsim.models.stdp import RULES
+    from diehlsim.commands import add_model_options
 
     p = subparsers.add_parser(
         "build", help="write (and compile) a standalone C++ or CUDA project",
@@ -437,9 +437,7 @@ def register(subparsers) -> None:
     p.add_argument("--gpu-id", type=int, default=0, help="CUDA: GPU the binary uses")
     p.add_argument("--no-compile", action="store_true", help="only write the project")
     p.add_argument("--portable", action="store_true", help="no -march=native")
-    p.add_argument("--stdp", choices=sorted(RULES), default="triplet")
-    p.add_argument("--lockout", type=float, default=None,
-                   help="spike lockout in ms (default 5 = refractory only)")
+    add_model_options(p)
     p.add_argument("--chunk", type=int, default=250,
                    help="presentation slots per run of the binary (default %(default)s)")
     p.add_argument("--threads", type=int, default=0, help="cpp_standalone: OpenMP threads")
@@ -447,16 +445,13 @@ def register(subparsers) -> None:
 
 
 def cmd_build(args) -> int:
-    overrides = {}
-    if args.lockout is not None:
-        from brian2 import ms
+    from diehlsim.commands import model_overrides
 
-        overrides["exc__spike_lockout"] = args.lockout * ms
     result = build_project(
         args.out, args.device, args.neurons, args.input_size, stdp_rule=args.stdp,
         slots=args.chunk, compile=not args.no_compile,
         compute_capability=args.compute_capability, portable=args.portable,
-        gpu_id=args.gpu_id, threads=args.threads, overrides=overrides)
+        gpu_id=args.gpu_id, threads=args.threads, overrides=model_overrides(args))
     what = (f"binary {result.binary}" if result.binary else "not compiled (--no-compile)")
     timing = f"generated in {result.generate_s:.1f} s"
     if result.compile_s is not None:

@@ -27,6 +27,30 @@ def _add_device(parser, default: str | None = "cpp_standalone") -> None:
                         help="OpenMP threads for cpp_standalone (0 = none, the fastest here)")
 
 
+def add_model_options(parser) -> None:
+    """The model choices shared by ``train`` and ``build``: learning rule, lockout, integrator."""
+    parser.add_argument("--stdp", choices=sorted(RULES), default="triplet")
+    parser.add_argument("--lockout", type=float, default=None,
+                        help="spike lockout in ms (default 5 = refractory only; Brian2 ports "
+                             "use 50)")
+    parser.add_argument("--integration", choices=INTEGRATIONS, default=None,
+                        help="numerical method of both layers (default exponential_euler; "
+                             "euler is what the Brian 1 original ran)")
+
+
+def model_overrides(args) -> dict:
+    """Parameter overrides (``default_parameters`` keywords) for the options of
+    ``add_model_options``."""
+    overrides = {}
+    if args.lockout is not None:
+        from brian2 import ms
+
+        overrides["exc__spike_lockout"] = args.lockout * ms
+    if args.integration is not None:
+        overrides["protocol__integration"] = args.integration
+    return overrides
+
+
 def _register_train(subparsers) -> None:
     p = subparsers.add_parser("train", help="train a network with STDP")
     p.add_argument("--dataset", choices=datasets.DATASETS, help="required unless --resume")
@@ -34,12 +58,7 @@ def _register_train(subparsers) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--epochs", type=float, default=None)
     group.add_argument("--train-samples", type=int, default=None)
-    p.add_argument("--stdp", choices=sorted(RULES), default="triplet")
-    p.add_argument("--lockout", type=float, default=None,
-                   help="spike lockout in ms (default 5 = refractory only; Brian2 ports use 50)")
-    p.add_argument("--integration", choices=INTEGRATIONS, default=None,
-                   help="numerical method of both layers (default exponential_euler; euler is "
-                        "what the Brian 1 original ran)")
+    add_model_options(p)
     _add_device(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, type=Path, help="run directory")
@@ -55,13 +74,7 @@ def _register_train(subparsers) -> None:
 def cmd_train(args) -> int:
     if not args.resume and (args.dataset is None or args.neurons is None):
         raise ConfigurationError("train needs --dataset and --neurons (or --resume --out RUN)")
-    overrides = {}
-    if args.lockout is not None:
-        from brian2 import ms
-
-        overrides["exc__spike_lockout"] = args.lockout * ms
-    if args.integration is not None:
-        overrides["protocol__integration"] = args.integration
+    overrides = model_overrides(args)
     epochs = None if args.train_samples is not None else (
         1 if args.epochs is None else args.epochs)
     start = time.perf_counter()

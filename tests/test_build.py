@@ -295,3 +295,19 @@ def test_cuda_build_compiles_with_nvcc_without_gpu(tmp_path):
     assert manifest["compiled"] and manifest["options"]["compute_capability"] == "9.0"
     print(f"\nCUDA project (784 x 10) generated and compiled in {elapsed:.0f} s "
           f"(make {manifest['compile_s']} s)")
+
+
+def test_build_cli_passes_the_model_options_into_the_project(tmp_path):
+    """``build`` takes the same model options as ``train``: the project's manifest records
+    them, and forward Euler leaves the excitatory membrane update without ``exp``."""
+    out = tmp_path / "euler"
+    done = _cli_build("--device", "cpp_standalone", "--neurons", "4", "--chunk", "2",
+                      "--integration", "euler", "--lockout", "50", "--stdp", "power-law",
+                      "--no-compile", "--out", str(out), timeout=CPP_TIMEOUT_S)
+    assert done.returncode == 0, done.stdout + done.stderr
+    parameters = json.loads((out / MANIFEST).read_text())["parameters"]
+    assert parameters["protocol"]["integration"] == "euler"
+    assert parameters["stdp_rule"] == "power-law"
+    assert parameters["exc"]["spike_lockout"] == {"value": 50.0, "unit": "ms"}
+    update = code_object_source(out, "excitatory_stateupdater").read_text()
+    assert "exp(" not in update.split("// scalar code")[-1]
