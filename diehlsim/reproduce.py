@@ -175,13 +175,25 @@ def reproduce_capozzi2023(out_dir, *, sizes: Sizes = CAPOZZI_FULL,
         _write_table1(out_dir, rows)  # after each dataset: a partial table survives a crash
     table1 = _table1(rows)
     capozzi_summary_figures(out_dir, table1)
+    this_call = {"paper_sizes": sizes == CAPOZZI_FULL, "sizes": asdict(sizes),
+                 "options": asdict(options), "versions": runs.versions()}
     io.write_json(out_dir / "reproduce.json", {
         "paper": "capozzi2023", "neurons": neurons, "datasets": list(dataset_names),
-        "paper_sizes": sizes == CAPOZZI_FULL, "sizes": asdict(sizes), "options": asdict(options),
-        "paper_accuracy": CAPOZZI_ACCURACY,
+        **this_call, "paper_accuracy": CAPOZZI_ACCURACY,
         "wall_s": {**wall, "total": round(time.perf_counter() - started, 1)},
-        "versions": runs.versions()})
+        "per_dataset": _per_dataset_record(out_dir, dataset_names, this_call, wall)})
     return table1
+
+
+def _per_dataset_record(out_dir: Path, dataset_names, this_call: dict, wall: dict) -> dict:
+    """How each Table 1 row was made: this call's settings for the datasets it ran, and the
+    earlier ``reproduce.json``'s for the rows it kept."""
+    path = out_dir / "reproduce.json"
+    earlier = json.loads(path.read_text()).get("per_dataset", {}) if path.exists() else {}
+    record = {name: entry for name, entry in earlier.items() if name not in dataset_names}
+    for name in dataset_names:
+        record[name] = {**this_call, "wall_s": wall[name]}
+    return {name: record[name] for name in CAPOZZI_DATASETS if name in record}
 
 
 def _kept_table1_rows(out_dir: Path, dataset_names) -> dict:

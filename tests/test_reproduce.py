@@ -243,3 +243,17 @@ def test_rerunning_some_datasets_keeps_the_other_table1_rows(tmp_path):
     assert list(table["dataset"]) == ["mnist", "fashion-mnist", "cifar10"]  # paper order
     assert list(table["accuracy_all"]) == [0.8, 0.8, 0.3]
     assert reproduce._kept_table1_rows(tmp_path / "none", ["mnist"]) == {}
+
+
+def test_rerunning_some_datasets_keeps_how_the_other_rows_were_made(tmp_path):
+    full = {"paper_sizes": True, "sizes": {"label_samples": None}}
+    first = reproduce._per_dataset_record(tmp_path, ["mnist", "fashion-mnist"], full,
+                                          {"mnist": 10.0, "fashion-mnist": 20.0})
+    (tmp_path / "reproduce.json").write_text(json.dumps({"per_dataset": first}))
+    smaller = {"paper_sizes": False, "sizes": {"label_samples": 10000}}
+    record = reproduce._per_dataset_record(tmp_path, ["cifar10"], smaller, {"cifar10": 30.0})
+    assert list(record) == ["mnist", "fashion-mnist", "cifar10"]  # paper order
+    assert record["mnist"] == {**full, "wall_s": 10.0}
+    assert record["cifar10"] == {**smaller, "wall_s": 30.0}
+    rerun = reproduce._per_dataset_record(tmp_path, ["mnist"], smaller, {"mnist": 5.0})
+    assert rerun["mnist"]["paper_sizes"] is False and rerun["fashion-mnist"]["wall_s"] == 20.0
