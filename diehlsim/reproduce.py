@@ -193,7 +193,7 @@ def _per_dataset_record(out_dir: Path, dataset_names, this_call: dict, wall: dic
     record = {name: entry for name, entry in earlier.items() if name not in dataset_names}
     for name in dataset_names:
         record[name] = {**this_call, "wall_s": wall[name]}
-    return {name: record[name] for name in CAPOZZI_DATASETS if name in record}
+    return _in_paper_order(record)
 
 
 def _kept_table1_rows(out_dir: Path, dataset_names) -> dict:
@@ -209,10 +209,15 @@ def _kept_table1_rows(out_dir: Path, dataset_names) -> dict:
     return {row["dataset"]: row for row in kept.to_dict("records")}
 
 
+def _in_paper_order(by_dataset: dict) -> dict:
+    """``by_dataset`` with the paper's datasets first, in the paper's order."""
+    order = [d for d in CAPOZZI_DATASETS if d in by_dataset]
+    order += [d for d in by_dataset if d not in CAPOZZI_DATASETS]
+    return {d: by_dataset[d] for d in order}
+
+
 def _table1(rows: dict) -> pd.DataFrame:
-    order = [d for d in CAPOZZI_DATASETS if d in rows] + [d for d in rows
-                                                          if d not in CAPOZZI_DATASETS]
-    return pd.DataFrame([rows[d] for d in order], columns=TABLE1_COLUMNS)
+    return pd.DataFrame(list(_in_paper_order(rows).values()), columns=TABLE1_COLUMNS)
 
 
 def _write_table1(out_dir: Path, rows: dict) -> None:
