@@ -22,7 +22,7 @@ from diehlsim.analysis.labelling import assign_labels, class_proportions
 from diehlsim.analysis.metrics import evaluation_metrics
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.parameters import NetworkParameters, default_parameters
-from diehlsim.protocol import PhaseResult, run_phase, stream_indices
+from diehlsim.protocol import PhaseResult, run_phase, stdp_rate_at, stream_indices
 from diehlsim.simulation import DEVICES, NetworkState, Simulator, initial_state
 
 DEFAULT_SLOTS = 250
@@ -104,11 +104,16 @@ def _continue_training(run_dir, params, images, total, checkpoint, device, seed,
         runs.save_checkpoint(run_dir, runs.Checkpoint(
             checkpoint.position + position, chunk, state, log))
 
+    final_rate = params.protocol.stdp_rate_final
+
+    def schedule(position):  # position in this call; the schedule spans the whole run
+        return stdp_rate_at(checkpoint.position + position, total, final_rate)
+
     with runs.stop_signals_to_interrupt():
         phase, state = run_phase(
             sim, images, indices[checkpoint.position:], checkpoint.state, learning=True,
             seed=seed, first_chunk=checkpoint.chunk, label="train", progress=progress,
-            on_chunk=save_checkpoint)
+            on_chunk=save_checkpoint, stdp_rate=schedule)
     runs.save_state(run_dir, state)
     runs.save_log(run_dir, log)
     sim_s = float(sum(c.wall_s for c in log))

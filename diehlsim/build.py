@@ -36,6 +36,8 @@ RUN_ARGUMENT_MEANING = {
     "controller.repeats": "earlier presentations of the first image (0 at a fresh image)",
     "controller.rng_seed": "seed of the random generator(s) for this chunk",
     "excitatory.learning": "1 = STDP and theta adaptation on, 0 = frozen (labelling, test)",
+    "excitatory.stdp_rate": "factor on every STDP weight change (1 = the original rate; a "
+                            "training schedule lowers it chunk by chunk)",
     "input_exc.step_offset": "absolute time step at which this chunk starts (every run "
                              "starts at t = 0; lastpre is counted in absolute steps)",
     "input_exc.w": "input -> excitatory weights, synapse k = input k // n_exc to neuron "
@@ -102,7 +104,7 @@ def run_argument_table(sim) -> list[dict]:
     values = {m.stimulus: np.zeros((sim.slots, sim.params.n_input))}
     for key in (m.controller.n_images, m.controller.image_index, m.controller.intensity,
                 m.controller.repeats, m.controller.rng_seed, m.exc.learning,
-                m.input_exc.step_offset):
+                m.exc.stdp_rate, m.input_exc.step_offset):
         values[key] = 0
     values.update(sim._array_args(initial_state(sim.params, 0)))
     rows = []

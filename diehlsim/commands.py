@@ -9,7 +9,7 @@ import numpy as np
 
 from diehlsim import api, datasets, runs
 from diehlsim.errors import ConfigurationError
-from diehlsim.models.parameters import INTEGRATIONS
+from diehlsim.models.parameters import INPUT_TRANSFORMS, INTEGRATIONS
 from diehlsim.models.stdp import RULES
 from diehlsim.simulation import DEVICES
 
@@ -36,6 +36,9 @@ def add_model_options(parser) -> None:
     parser.add_argument("--integration", choices=INTEGRATIONS, default=None,
                         help="numerical method of both layers (default exponential_euler; "
                              "euler is what the Brian 1 original ran)")
+    parser.add_argument("--input-transform", choices=INPUT_TRANSFORMS, default=None,
+                        help="per-image contrast transform of the grey levels before the rates "
+                             "(default none, as in the paper; see docs/model.md)")
 
 
 def model_overrides(args) -> dict:
@@ -48,6 +51,10 @@ def model_overrides(args) -> dict:
         overrides["exc__spike_lockout"] = args.lockout * ms
     if args.integration is not None:
         overrides["protocol__integration"] = args.integration
+    if args.input_transform is not None:
+        overrides["protocol__input_transform"] = args.input_transform
+    if getattr(args, "stdp_rate_final", None) is not None:  # train only
+        overrides["protocol__stdp_rate_final"] = args.stdp_rate_final
     return overrides
 
 
@@ -59,6 +66,9 @@ def _register_train(subparsers) -> None:
     group.add_argument("--epochs", type=float, default=None)
     group.add_argument("--train-samples", type=int, default=None)
     add_model_options(p)
+    p.add_argument("--stdp-rate-final", type=float, default=None, metavar="F",
+                   help="STDP rate factor at the last training image, reached linearly from 1 "
+                        "(default 1: the original's constant rate; 0 anneals to zero)")
     _add_device(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, type=Path, help="run directory")

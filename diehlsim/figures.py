@@ -146,8 +146,10 @@ def accuracy_vs_paper(table1: pd.DataFrame, paper: dict[str, float], path_stem: 
                         va="bottom", fontsize=7)
     ax.axhline(10, color="0.4", ls=":", lw=1, label="chance (10 classes)")
     images = table1["images"].to_numpy()
-    ax.set_xticks(x, [f"{dataset_title(d)}\n{n:,} training images" for d, n in
-                      zip(datasets, images)], fontsize=8)
+    transforms = (table1["input_transform"].fillna("none") if "input_transform" in table1
+                  else pd.Series(["none"] * len(table1)))
+    ax.set_xticks(x, [f"{dataset_title(d)}{'' if t == 'none' else f' ({t})'}\n{n:,} training "
+                      "images" for d, n, t in zip(datasets, images, transforms)], fontsize=8)
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 105)
     ax.set_title(f"Accuracy, {int(table1['neurons'].iloc[0])} excitatory neurons")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from diehlsim.encoding import check_images, rates_per_intensity
+from diehlsim.encoding import check_images, rates_per_intensity, transform_images
 from diehlsim.simulation import NetworkState, Simulator, chunk_seed
 
 
@@ -59,6 +59,7 @@ class ChunkLog:
     images_per_s: float
     mean_spikes: float
     network_s: float = 0.0  # of wall_s, the time inside Brian2's network run
+    stdp_rate: float = 1.0  # factor on the STDP weight changes in this chunk
 
 
 @dataclass
@@ -81,11 +82,20 @@ def stream_indices(n_images: int, total: int) -> np.ndarray:
     return np.arange(total) % n_images
 
 
+def stdp_rate_at(position: int, total: int, final: float) -> float:
+    """STDP rate factor for a chunk that starts after ``position`` of ``total`` training
+    images: 1 at the first image, falling linearly towards ``final`` at the last."""
+    return 1.0 + (float(final) - 1.0) * position / max(1, total)
+
+
 def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: NetworkState,
               *, learning: bool, seed: int, first_chunk: int = 0, label: str = "images",
               progress: bool = True, keep_spikes: bool = False,
-              on_chunk=None) -> tuple[PhaseResult, NetworkState]:
+              on_chunk=None, stdp_rate=None) -> tuple[PhaseResult, NetworkState]:
     """Present ``images[indices]`` in order; learning on or off; return responses and state.
+
+    ``stdp_rate(position)``, if given, is the STDP rate factor of the chunk that starts after
+    ``position`` images of this phase (default 1 throughout).
 
     ``on_chunk(chunk_index, position, state, log, counts, image_index)`` is called after
     every chunk (checkpoints) with the chunk's accepted responses and their dataset indices.
@@ -100,9 +110,11 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
     position, chunk, presentations, sim_s = 0, first_chunk, 0, 0.0
     while position < len(indices):
         batch = indices[position: position + sim.slots]
-        rates = rates_per_intensity(pixels[batch], n_input, rate_per_pixel)
+        grey = transform_images(pixels[batch], n_input, sim.params.protocol.input_transform)
+        rates = rates_per_intensity(grey, n_input, rate_per_pixel)
+        rate = 1.0 if stdp_rate is None else float(stdp_rate(position))
         result, state = sim.run_chunk(rates, state, learning=learning,
-                                      seed=chunk_seed(seed, chunk))
+                                      seed=chunk_seed(seed, chunk), stdp_rate=rate)
         accepted = result.accepted & (result.image < len(batch))
         counts.append(result.counts[accepted])
         image_index.append(batch[result.image[accepted]])
@@ -118,7 +130,7 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
                        int(np.sum(~result.accepted)), result.wall_s,
                        result.images_done / result.wall_s if result.wall_s else 0.0,
                        float(np.mean(result.n_spikes)) if len(result.n_spikes) else 0.0,
-                       result.network_s)
+                       result.network_s, rate)
         chunks.append(log)
         position += result.images_done
         chunk += 1

@@ -34,6 +34,7 @@ import pandas as pd
 
 from diehlsim import api, datasets, figures, io, runs
 from diehlsim.errors import ConfigurationError, RunDirectoryError
+from diehlsim.models.parameters import INPUT_TRANSFORMS
 from diehlsim.models.stdp import RULES
 from diehlsim.simulation import DEVICES, Simulator
 
@@ -60,7 +61,8 @@ DIEHL_COOK_ACCURACY: dict[int, float] = {100: 0.829, 400: 0.870, 1600: 0.919, 64
 DIEHL_COOK_REPEATS = 10
 DIEHL_COOK_LABEL = "Diehl & Cook 2015"
 
-TABLE1_COLUMNS = ["dataset", "neurons", "images", "accuracy_all", "accuracy_proportion"]
+TABLE1_COLUMNS = ["dataset", "neurons", "images", "accuracy_all", "accuracy_proportion",
+                  "input_transform"]
 RESULTS_COLUMNS = ["repeat", "seed", "accuracy_all", "accuracy_proportion", "n_test", "sim_s"]
 
 
@@ -89,6 +91,7 @@ class RunOptions:
     device: str = "cpp_standalone"
     seed: int = 0
     stdp_rule: str = "triplet"
+    input_transform: str = "none"  # encoding.INPUT_TRANSFORMS; the papers used "none"
     threads: int = 0
     force: bool = False
     progress: bool = True
@@ -118,7 +121,8 @@ def train_or_reuse(run_dir: Path, dataset: str, neurons: int, train_images: int 
         run = api.train(run_dir, dataset, neurons, epochs=1 if train_images is None else None,
                         train_samples=train_images, stdp_rule=options.stdp_rule,
                         device=options.device, seed=options.seed, threads=options.threads,
-                        force=options.force, progress=options.progress)
+                        force=options.force, progress=options.progress,
+                        overrides={"protocol__input_transform": options.input_transform})
         return run.simulator
     params, settings = runs.load_config(run_dir)
     expected_images = train_images or len(datasets.load(dataset, "train")[1])
@@ -133,10 +137,12 @@ def train_or_reuse(run_dir: Path, dataset: str, neurons: int, train_images: int 
 
 def _check_same_run(run_dir, params, settings, dataset, neurons, train_images, options) -> None:
     wanted = {"dataset": dataset, "neurons": int(neurons), "train images": int(train_images),
-              "seed": options.seed, "device": options.device, "stdp": options.stdp_rule}
+              "seed": options.seed, "device": options.device, "stdp": options.stdp_rule,
+              "input transform": options.input_transform}
     found = {"dataset": settings["dataset"], "neurons": params.n_exc,
              "train images": int(settings["train_images"]), "seed": int(settings["seed"]),
-             "device": settings["device"], "stdp": params.stdp_rule}
+             "device": settings["device"], "stdp": params.stdp_rule,
+             "input transform": params.protocol.input_transform}
     differ = [f"{key} {found[key]} (asked for {wanted[key]})" for key in wanted
               if found[key] != wanted[key]]
     if differ:
@@ -204,6 +210,8 @@ def _kept_table1_rows(out_dir: Path, dataset_names) -> dict:
         return {}
     kept = pd.read_csv(path)
     kept = kept[~kept["dataset"].isin(list(dataset_names))]
+    if "input_transform" not in kept:  # a table written before the column existed
+        kept = kept.assign(input_transform="none")
     if len(kept):
         print(f"keeping the table1.csv rows of {', '.join(kept['dataset'])}")
     return {row["dataset"]: row for row in kept.to_dict("records")}
@@ -252,7 +260,8 @@ def capozzi_dataset(dataset_dir: Path, dataset: str, neurons: int, sizes: Sizes,
           f"{100 * metrics['accuracy_proportion']:.1f} % (proportion vote)")
     return {"dataset": dataset, "neurons": neurons, "images": int(settings["train_images"]),
             "accuracy_all": float(metrics["accuracy_all"]),
-            "accuracy_proportion": float(metrics["accuracy_proportion"])}
+            "accuracy_proportion": float(metrics["accuracy_proportion"]),
+            "input_transform": options.input_transform}
 
 
 def dataset_figures(dataset_dir: Path, dataset: str) -> list[Path]:
@@ -428,6 +437,9 @@ def _register_capozzi(papers) -> None:
                    help=f"permutations per test (default {CAPOZZI_FULL.permutations})")
     p.add_argument("--datasets", nargs="+", choices=CAPOZZI_DATASETS, default=None,
                    help="a subset of the datasets (default: all three)")
+    p.add_argument("--input-transform", choices=INPUT_TRANSFORMS, default="none",
+                   help="per-image contrast transform of the grey levels (default: none, as "
+                        "in the paper; 'standardise' for natural images, docs/model.md)")
     p.set_defaults(func=cmd_capozzi2023)
 
 
@@ -455,6 +467,7 @@ def _register_figures(papers) -> None:
 
 def _options(args) -> RunOptions:
     return RunOptions(device=args.device, seed=args.seed, stdp_rule=args.stdp,
+                      input_transform=getattr(args, "input_transform", "none"),
                       threads=args.threads, force=args.force)
 
 

@@ -202,18 +202,19 @@ class Simulator:
 
     # -- running -------------------------------------------------------------------------
     def run_chunk(self, images: np.ndarray, state: NetworkState, *, learning: bool,
-                  seed: int) -> tuple[ChunkResult, NetworkState]:
+                  seed: int, stdp_rate: float = 1.0) -> tuple[ChunkResult, NetworkState]:
         """Present ``images`` (k x n_input rates per unit intensity, in Hz), k <= slots.
 
         The controller stops when the images or the chunk's slots run out; the returned
         state continues where it stopped (``images_done`` tells how far it got).
+        ``stdp_rate`` scales every STDP weight change of the chunk (training schedules).
         """
         stimulus = self._stimulus_values(images)
         start = time.perf_counter()
         if self.standalone:
-            self._run_standalone(stimulus, len(images), state, learning, seed)
+            self._run_standalone(stimulus, len(images), state, learning, seed, stdp_rate)
         else:
-            self._run_runtime(stimulus, len(images), state, learning, seed)
+            self._run_runtime(stimulus, len(images), state, learning, seed, stdp_rate)
         wall = time.perf_counter() - start
         return self._finish(state, wall)
 
@@ -233,7 +234,7 @@ class Simulator:
             return 0  # every standalone run starts at t = 0
         return int(round(float(self.model.net.t) / float(self.params.protocol.dt)))
 
-    def _run_standalone(self, stimulus, n_images, state, learning, seed):
+    def _run_standalone(self, stimulus, n_images, state, learning, seed, stdp_rate):
         if self.device_name == "cuda_standalone":
             from diehlsim import cuda
 
@@ -247,6 +248,7 @@ class Simulator:
             m.controller.repeats: state.repeats,
             m.controller.rng_seed: int(seed),
             m.exc.learning: float(learning),
+            m.exc.stdp_rate: float(stdp_rate),
             m.input_exc.step_offset: float(state.step),
         }
         args.update(self._array_args(state))
@@ -275,7 +277,7 @@ class Simulator:
             m.inh.gi: state.inh_gi,
         }
 
-    def _run_runtime(self, stimulus, n_images, state, learning, seed):
+    def _run_runtime(self, stimulus, n_images, state, learning, seed, stdp_rate):
         m = self.model
         m.stimulus.values[:] = stimulus  # the compiled code reads this array in place
         m.controller.n_images = n_images
@@ -283,6 +285,7 @@ class Simulator:
         m.controller.intensity = state.intensity
         m.controller.repeats = state.repeats
         m.exc.learning = float(learning)
+        m.exc.stdp_rate = float(stdp_rate)
         m.input_exc.step_offset = self._step_offset(state)
         for variable_view, value in self._array_args(state).items():
             variable_view[:] = value
@@ -430,6 +433,11 @@ def _seed_code(device_name: str, seed_array: str) -> str:
             f"    brian::_random_generators[_i].seed((unsigned long) brian::{seed_array}[0] + _i);")
 
 
+#: Protocol parameters that the Python driver applies (the grey levels it turns into rates, the
+#: per-chunk STDP rate): networks that differ only in these share one compiled project.
+DRIVER_PARAMETERS = ("input_transform", "stdp_rate_final")
+
+
 def default_build_name(params: NetworkParameters, device_name: str, slots: int,
                        record_input: bool) -> str:
     import hashlib
@@ -437,7 +445,10 @@ def default_build_name(params: NetworkParameters, device_name: str, slots: int,
 
     from diehlsim.models.parameters import parameters_to_json
 
+    described = parameters_to_json(params)
+    for name in DRIVER_PARAMETERS:  # applied by Python between chunks: same generated code
+        described["protocol"].pop(name, None)
     digest = hashlib.sha1(json.dumps(
-        [parameters_to_json(params), device_name, slots, record_input], sort_keys=True,
+        [described, device_name, slots, record_input], sort_keys=True,
         default=str).encode()).hexdigest()[:10]
     return f"{device_name}-{params.n_input}x{params.n_exc}-{slots}-{digest}"

@@ -16,7 +16,7 @@ from brian2 import StateMonitor, ms
 from diehlsim.encoding import rates_per_intensity
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.parameters import default_parameters
-from diehlsim.protocol import run_phase
+from diehlsim.protocol import run_phase, stdp_rate_at
 from diehlsim.simulation import NetworkState, Simulator, chunk_seed, initial_state
 
 N_INPUT, N_EXC = 16, 4
@@ -89,6 +89,34 @@ def test_learning_off_leaves_weights_and_theta_unchanged():
     _, learnt = sim.run_chunk(images, state, learning=True, seed=4)
     assert not np.allclose(learnt.weights, state.weights)
     assert np.all(learnt.theta != state.theta)
+
+
+def test_stdp_rate_scales_the_weight_changes_not_the_threshold_adaptation():
+    """``stdp_rate`` 0 with learning on: the weights are only normalised (no STDP), while
+    theta still rises by theta_plus per spike; rate 1 changes the weights."""
+    p = deterministic()
+    sim = Simulator(p, "runtime", slots=1)
+    state = initial_state(p, seed=2)
+    image = rates(p, patterns(1))
+    result, still = sim.run_chunk(image, state, learning=True, seed=4, stdp_rate=0.0)
+    normalised = state.weights * (p.normalisation_target() / state.weights.sum(axis=0))
+    np.testing.assert_allclose(still.weights, normalised, rtol=1e-12)
+    spikes = np.bincount(result.exc_spikes[0], minlength=N_EXC)
+    assert spikes.sum() > 0
+    # tau_theta = 1e7 ms: 60 ms decay theta (20 mV) by about 1e-7 V, 0.2 % of theta_plus
+    np.testing.assert_allclose(still.theta - state.theta, spikes * float(p.exc.theta_plus),
+                               atol=5e-7)
+    _, learnt = sim.run_chunk(image, state, learning=True, seed=4, stdp_rate=1.0)
+    assert np.max(np.abs(learnt.weights - normalised)) > 1e-4
+
+
+def test_stdp_rate_schedule_falls_linearly_to_its_final_value():
+    assert stdp_rate_at(0, 100, 0.0) == 1.0
+    assert stdp_rate_at(50, 100, 0.0) == 0.5
+    assert stdp_rate_at(100, 100, 0.2) == pytest.approx(0.2)
+    assert stdp_rate_at(37, 100, 1.0) == 1.0  # the original: constant
+    with pytest.raises(ConfigurationError, match="stdp_rate_final must be >= 0"):
+        params(protocol__stdp_rate_final=-0.5)
 
 
 # -- re-presentation of silent images ----------------------------------------------------------

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from brian2 import ms
 
@@ -20,8 +21,9 @@ from diehlsim.errors import ConfigurationError, RunDirectoryError, ToolchainErro
 from diehlsim.models.parameters import default_parameters
 from diehlsim.simulation import Simulator, initial_state
 
+# --stdp-rate-final 0: the falling STDP rate must continue across the resume as well
 TRAIN = ["train", "--dataset", "mnist-sample", "--neurons", "6", "--train-samples", "24",
-         "--chunk", "4", "--seed", "3"]
+         "--chunk", "4", "--seed", "3", "--stdp-rate-final", "0"]
 
 
 def _cli(args, env):
@@ -65,6 +67,11 @@ def test_sigkill_then_resume_is_bit_identical_on_cpp_standalone(tmp_path, env):
     np.testing.assert_array_equal(index, expected_index)
     np.testing.assert_array_equal(counts, expected_counts)
     assert not list(killed.glob(".*.tmp")) and not list(killed.glob(".*npz"))
+    # each chunk's STDP rate falls linearly with the images trained before it
+    log = pd.read_csv(killed / "train_log.csv")
+    before = np.concatenate([[0], np.cumsum(log["images"])[:-1]])
+    np.testing.assert_allclose(log["stdp_rate"], 1 - before / 24, rtol=1e-12)
+    assert log["stdp_rate"].iloc[-1] < 0.5
 
 
 def _position(run_dir: Path) -> int:

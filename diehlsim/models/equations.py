@@ -19,6 +19,7 @@ dpost2/dt = -post2 / tau_post2 : 1
 colsum : 1
 colscale : 1
 learning : 1 (shared)
+stdp_rate : 1 (shared)
 """
 
 # Refractory while less than `refractory` has passed since the last spike: the same time steps

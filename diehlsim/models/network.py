@@ -68,6 +68,7 @@ def _excitatory(params: NetworkParameters, rule_params: dict) -> NeuronGroup:
     group.v = exc.v_rest + exc.v_init_offset
     group.theta = exc.theta_init
     group.learning = 1
+    group.stdp_rate = 1
     return group
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from brian2 import Hz, Quantity, mV, ms, second
 from brian2.units.fundamentalunits import DimensionMismatchError, fail_for_dimension_mismatch
 
+from diehlsim.encoding import INPUT_TRANSFORMS as ENCODING_TRANSFORMS
 from diehlsim.errors import ConfigurationError
 
 
@@ -103,6 +104,12 @@ class ProtocolParameters:
     # charge per spike, dt * sum(ge), equals the continuous w * tau_ge. It learned far worse
     # here (65 % against 81 %, docs/results.md).
     integration: str = "exponential_euler"
+    # Grey levels the rates are computed from: "none" (the pixels, as in the paper) or a
+    # per-image contrast transform for dense natural images (encoding.INPUT_TRANSFORMS).
+    input_transform: str = "none"
+    # Factor on every STDP weight change, falling linearly over the training images from 1 at
+    # the first to stdp_rate_final at the last (per chunk). 1 = a constant rate (the original).
+    stdp_rate_final: float = 1.0
 
     @property
     def slot_time(self) -> Quantity:
@@ -169,11 +176,16 @@ def check_units(params: NetworkParameters) -> None:
     if params.n_input <= 0:
         raise ConfigurationError(f"n_input must be a positive integer, got {params.n_input}")
     protocol = params.protocol
-    for name, allowed in (("input_generator", INPUT_GENERATORS), ("integration", INTEGRATIONS)):
+    for name, allowed in (("input_generator", INPUT_GENERATORS), ("integration", INTEGRATIONS),
+                          ("input_transform", INPUT_TRANSFORMS)):
         if getattr(protocol, name) not in allowed:
             raise ConfigurationError(
                 f"protocol.{name} = {getattr(protocol, name)!r} is unknown; choose one of "
                 f"{', '.join(allowed)}")
+    if not protocol.stdp_rate_final >= 0:
+        raise ConfigurationError(
+            f"protocol.stdp_rate_final must be >= 0 (1 = constant STDP rate, 0 = falling to "
+            f"zero at the last training image), got {protocol.stdp_rate_final}")
     if not (_whole(protocol.slot_time / protocol.dt)
             and _whole(protocol.presentation_time / protocol.dt)):
         raise ConfigurationError(
@@ -185,6 +197,7 @@ def check_units(params: NetworkParameters) -> None:
 
 INPUT_GENERATORS = ("geometric", "bernoulli")
 INTEGRATIONS = ("exponential_euler", "euler")
+INPUT_TRANSFORMS = tuple(ENCODING_TRANSFORMS)
 
 
 def _whole(ratio) -> bool:

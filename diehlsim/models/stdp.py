@@ -12,7 +12,9 @@ clip ``w`` to ``[0, w_max]``. Trace storage is chosen for speed without changing
   so ``post2_post`` in ``on_post`` is the value just *before* the spike ("post2before").
 
 Learning is gated by the excitatory group's shared ``learning`` flag (0 while labelling
-and testing), so the same compiled code trains and tests.
+and testing), so the same compiled code trains and tests. Every weight change is also scaled
+by the group's shared ``stdp_rate`` (1 in the original; set per chunk from the training
+schedule, ``protocol.stdp_rate_final``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from brian2 import ms
 
 from diehlsim.errors import ConfigurationError
 
-CLIP = "w = clip(w + learning_post * ({dw}), 0, w_max)"
+CLIP = "w = clip(w + learning_post * stdp_rate_post * ({dw}), 0, w_max)"
 
 
 @dataclass(frozen=True)
