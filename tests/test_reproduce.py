@@ -27,7 +27,8 @@ import pytest
 from diehlsim import reproduce
 from diehlsim.analysis.report import TABLE2_COLUMNS
 from diehlsim.cli import build_parser
-from diehlsim.errors import ConfigurationError
+from diehlsim.errors import ConfigurationError, RunDirectoryError
+from diehlsim.models.parameters import default_parameters
 from diehlsim.repeat_test import repeat_seed
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -111,6 +112,7 @@ def test_capozzi_table1(capozzi_dir):
     assert list(table1["dataset"]) == list(reproduce.CAPOZZI_DATASETS)
     assert (table1["neurons"] == 100).all()
     assert (table1["images"] == 60).all()
+    assert (table1["input_transform"] == "none").all()  # the paper's raw pixels
     for column in ("accuracy_all", "accuracy_proportion"):
         assert table1[column].between(0, 1).all(), table1[column]
     # the numbers in table1 are the evaluations' own
@@ -243,6 +245,27 @@ def test_rerunning_some_datasets_keeps_the_other_table1_rows(tmp_path):
     assert list(table["dataset"]) == ["mnist", "fashion-mnist", "cifar10"]  # paper order
     assert list(table["accuracy_all"]) == [0.8, 0.8, 0.3]
     assert reproduce._kept_table1_rows(tmp_path / "none", ["mnist"]) == {}
+
+
+def test_a_table1_without_the_transform_column_keeps_its_rows_as_untransformed(tmp_path):
+    old = pd.DataFrame([{"dataset": "mnist", "neurons": 100, "images": 60000,
+                         "accuracy_all": 0.8, "accuracy_proportion": 0.81}])
+    old.to_csv(tmp_path / "table1.csv", index=False)
+    kept = reproduce._kept_table1_rows(tmp_path, ["cifar10"])
+    assert kept["mnist"]["input_transform"] == "none"
+    reproduce._write_table1(tmp_path, kept)
+    assert list(pd.read_csv(tmp_path / "table1.csv").columns) == reproduce.TABLE1_COLUMNS
+
+
+def test_a_finished_run_with_another_input_transform_is_not_reused(tmp_path):
+    params = default_parameters(100, 1024, protocol__input_transform="standardise")
+    settings = {"dataset": "cifar10", "train_images": 50000, "seed": 0,
+                "device": "cpp_standalone"}
+    same = reproduce.RunOptions(input_transform="standardise")
+    reproduce._check_same_run(tmp_path, params, settings, "cifar10", 100, 50000, same)
+    with pytest.raises(RunDirectoryError, match="input transform standardise.*asked for none"):
+        reproduce._check_same_run(tmp_path, params, settings, "cifar10", 100, 50000,
+                                  reproduce.RunOptions())
 
 
 def test_rerunning_some_datasets_keeps_how_the_other_rows_were_made(tmp_path):
