@@ -4,6 +4,7 @@ import argparse
 from pathlib import Path
 
 from diehlsim import api, figures, runs
+from diehlsim.models.parameters import INPUT_TRANSFORMS
 from diehlsim.simulation import DEVICES
 
 
@@ -15,10 +16,13 @@ def train_main(dataset: str, doc: str) -> None:
     parser.add_argument("--epochs", type=float, default=1)
     parser.add_argument("--device", choices=DEVICES, default="cpp_standalone")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--input-transform", choices=INPUT_TRANSFORMS, default="none",
+                        help="per-image contrast transform (default: none, as in the paper)")
     args = parser.parse_args()
 
     run = api.train(args.out, dataset, args.neurons, epochs=args.epochs,
-                    device=args.device, seed=args.seed)
+                    device=args.device, seed=args.seed,
+                    overrides={"protocol__input_transform": args.input_transform})
     print(f"trained {args.neurons} neurons on {dataset}; run directory {run.run_dir}")
 
 

@@ -1,6 +1,7 @@
 """Train on CIFAR-10 (gray, 32x32) for one epoch (Capozzi et al. 2023, step 1).
 
     python scripts/train_cifar10.py --out runs/cifar10 [--neurons 100] [--device cpp_standalone]
+                                    [--input-transform standardise]
 """
 
 from _steps import train_main
