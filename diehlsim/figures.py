@@ -148,7 +148,7 @@ def accuracy_vs_paper(table1: pd.DataFrame, paper: dict[str, float], path_stem: 
     images = table1["images"].to_numpy()
     transforms = (table1["input_transform"].fillna("none") if "input_transform" in table1
                   else pd.Series(["none"] * len(table1)))
-    ax.set_xticks(x, [f"{dataset_title(d)}{'' if t == 'none' else f' ({t})'}\n{n:,} training "
+    ax.set_xticks(x, [f"{dataset_title(d)}{'' if t == 'none' else f', {t}'}\n{n:,} training "
                       "images" for d, n, t in zip(datasets, images, transforms)], fontsize=8)
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 105)

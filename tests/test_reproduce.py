@@ -280,3 +280,25 @@ def test_rerunning_some_datasets_keeps_how_the_other_rows_were_made(tmp_path):
     assert record["cifar10"] == {**smaller, "wall_s": 30.0}
     rerun = reproduce._per_dataset_record(tmp_path, ["mnist"], smaller, {"mnist": 5.0})
     assert rerun["mnist"]["paper_sizes"] is False and rerun["fashion-mnist"]["wall_s"] == 20.0
+
+
+def test_accuracy_figure_names_the_input_transform_of_a_row(tmp_path, monkeypatch):
+    from diehlsim import figures
+
+    table = pd.DataFrame([
+        {"dataset": "mnist", "neurons": 100, "images": 60000, "accuracy_all": 0.81,
+         "accuracy_proportion": 0.82, "input_transform": "none"},
+        {"dataset": "cifar10", "neurons": 100, "images": 50000, "accuracy_all": 0.24,
+         "accuracy_proportion": 0.25, "input_transform": "standardise"}])
+    ticks = []
+    save = figures.plots.save
+
+    def save_and_keep_ticks(fig, stem):
+        ticks.extend(t.get_text() for t in fig.axes[0].get_xticklabels())
+        return save(fig, stem)
+
+    monkeypatch.setattr(figures.plots, "save", save_and_keep_ticks)
+    paths = figures.accuracy_vs_paper(table, reproduce.CAPOZZI_ACCURACY, tmp_path / "accuracy")
+    assert {p.suffix for p in paths} == {".png", ".pdf"}
+    assert "standardise" not in ticks[0]
+    assert ticks[1].startswith("CIFAR-10 (gray), standardise")
