@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 from diehlsim import api, datasets, runs
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.parameters import INPUT_TRANSFORMS, INTEGRATIONS
-from diehlsim.models.stdp import RULES
+from diehlsim.models.stdp import RULES, get_rule
 from diehlsim.simulation import DEVICES
 
 
@@ -30,6 +31,9 @@ def _add_device(parser, default: str | None = "cpp_standalone") -> None:
 def add_model_options(parser) -> None:
     """The model choices shared by ``train`` and ``build``: learning rule, lockout, integrator."""
     parser.add_argument("--stdp", choices=sorted(RULES), default="triplet")
+    parser.add_argument("--stdp-param", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a parameter of the STDP rule, e.g. nu_post=0.02 or "
+                             "tau_pre=25ms (repeatable; docs/model.md lists each rule's)")
     parser.add_argument("--lockout", type=float, default=None,
                         help="spike lockout in ms (default 5 = refractory only; Brian2 ports "
                              "use 50)")
@@ -41,10 +45,40 @@ def add_model_options(parser) -> None:
                              "(default none, as in the paper; see docs/model.md)")
 
 
+_STDP_VALUE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(ms|s)?\s*$")
+
+
+def stdp_parameters(rule: str, assignments: list[str]) -> dict:
+    """``["nu_post=0.02", "tau_pre=25ms"]`` -> overrides of ``rule``'s parameters, checked."""
+    from brian2 import have_same_dimensions, ms, second
+
+    values = {}
+    for text in assignments:
+        name, _, value = text.partition("=")
+        match = _STDP_VALUE.match(value)
+        if not name.strip() or match is None:
+            raise ConfigurationError(
+                f"--stdp-param {text!r} is not NAME=VALUE with a number (and ms or s for a "
+                f"time constant), e.g. nu_post=0.02 or tau_pre=25ms")
+        number, unit = float(match.group(1)), match.group(2)
+        values[name.strip()] = number * {"ms": ms, "s": second}[unit] if unit else number
+    chosen = get_rule(rule)
+    chosen.parameters(values)  # unknown names fail here, naming the rule's own
+    for name, value in values.items():
+        if not have_same_dimensions(value, chosen.defaults[name]):
+            raise ConfigurationError(
+                f"--stdp-param {name}: give it in the units of its default "
+                f"({chosen.defaults[name]!r}): a plain number, or a number with ms or s for a "
+                f"time constant")
+    return values
+
+
 def model_overrides(args) -> dict:
     """Parameter overrides (``default_parameters`` keywords) for the options of
     ``add_model_options``."""
     overrides = {}
+    if args.stdp_param:
+        overrides["stdp"] = stdp_parameters(args.stdp, args.stdp_param)
     if args.lockout is not None:
         from brian2 import ms
 

@@ -303,13 +303,14 @@ def test_build_cli_passes_the_model_options_into_the_project(tmp_path):
     out = tmp_path / "euler"
     done = _cli_build("--device", "cpp_standalone", "--neurons", "4", "--chunk", "2",
                       "--integration", "euler", "--lockout", "50", "--stdp", "power-law",
-                      "--input-transform", "standardise",
+                      "--input-transform", "standardise", "--stdp-param", "eta=0.02",
                       "--no-compile", "--out", str(out), timeout=CPP_TIMEOUT_S)
     assert done.returncode == 0, done.stdout + done.stderr
     parameters = json.loads((out / MANIFEST).read_text())["parameters"]
     assert parameters["protocol"]["integration"] == "euler"
     assert parameters["protocol"]["input_transform"] == "standardise"
     assert parameters["stdp_rule"] == "power-law"
+    assert parameters["stdp"] == {"eta": 0.02}
     assert parameters["exc"]["spike_lockout"] == {"value": 50.0, "unit": "ms"}
     update = code_object_source(out, "excitatory_stateupdater").read_text()
     assert "exp(" not in update.split("// scalar code")[-1]

@@ -31,6 +31,7 @@ from brian2 import (
     set_device,
 )
 
+from diehlsim.errors import ConfigurationError
 from diehlsim.models import equations as eq
 from diehlsim.models.stdp import RULES, get_rule
 
@@ -286,3 +287,18 @@ def test_weight_above_w_max_stays_finite(rule):
     # a low-trace pairing (xpre < x_tar): the weight is depressed from w_max, not from 1.3
     w = simulate(rule, [[0.0]], [60.0], [1.0], 1.3)
     assert np.isfinite(w[0]) and w[0] == pytest.approx(W_MAX)  # (w_max - w_max)**mu = 0
+
+
+def test_stdp_param_overrides_parse_with_units_and_are_checked_against_the_rule():
+    from brian2 import ms
+
+    from diehlsim.commands import stdp_parameters
+
+    values = stdp_parameters("triplet", ["nu_post=0.02", "tau_pre = 25ms", "nu_pre=2e-4"])
+    assert values == {"nu_post": 0.02, "tau_pre": 25 * ms, "nu_pre": 2e-4}
+    with pytest.raises(ConfigurationError, match="unknown parameter.*'nu'.*nu_post"):
+        stdp_parameters("triplet", ["nu=1"])
+    with pytest.raises(ConfigurationError, match="tau_pre: give it in the units"):
+        stdp_parameters("triplet", ["tau_pre=25"])
+    with pytest.raises(ConfigurationError, match="NAME=VALUE"):
+        stdp_parameters("power-law", ["eta"])
