@@ -29,7 +29,8 @@ MANIFEST = "diehlsim_build.json"
 # What every run argument means (names as the binary knows them).
 RUN_ARGUMENT_MEANING = {
     "stimulus.values": "the chunk's images: slots x n_input input rates in Hz at intensity 1 "
-                       "(pixel 0..255 times 1/8 Hz), row k = image k, unused rows 0",
+                       "(grey level 0..255 times 1/8 Hz: the pixel, or its "
+                       "protocol.input_transform), row k = image k, unused rows 0",
     "controller.n_images": "how many rows of stimulus.values hold images (<= slots)",
     "controller.image_index": "row of the first image to present (0)",
     "controller.intensity": "input intensity of the first presentation (2 at a fresh image)",
