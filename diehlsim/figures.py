@@ -136,7 +136,7 @@ def accuracy_vs_paper(table1: pd.DataFrame, paper: dict[str, float], path_stem: 
             ("this run, proportion vote", table1["accuracy_proportion"].to_numpy(), "#9ecae1"),
             (paper_label, np.array([paper.get(d, np.nan) for d in datasets]), "#e6550d")]
     width = 0.8 / len(bars)
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.9 * len(datasets)), 3.6))
     for k, (label, values, colour) in enumerate(bars):
         positions = x + (k - (len(bars) - 1) / 2) * width
         ax.bar(positions, 100 * values, width, label=label, color=colour)
@@ -148,8 +148,9 @@ def accuracy_vs_paper(table1: pd.DataFrame, paper: dict[str, float], path_stem: 
     images = table1["images"].to_numpy()
     transforms = (table1["input_transform"].fillna("none") if "input_transform" in table1
                   else pd.Series(["none"] * len(table1)))
-    ax.set_xticks(x, [f"{dataset_title(d)}{'' if t == 'none' else f', {t}'}\n{n:,} training "
-                      "images" for d, n, t in zip(datasets, images, transforms)], fontsize=8)
+    ax.set_xticks(x, [f"{dataset_title(d)}{'' if t == 'none' else f'\n{t} input'}\n{n:,} "
+                      "training images" for d, n, t in zip(datasets, images, transforms)],
+                  fontsize=8)
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 105)
     ax.set_title(f"Accuracy, {int(table1['neurons'].iloc[0])} excitatory neurons")

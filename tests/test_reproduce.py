@@ -301,4 +301,4 @@ def test_accuracy_figure_names_the_input_transform_of_a_row(tmp_path, monkeypatc
     paths = figures.accuracy_vs_paper(table, reproduce.CAPOZZI_ACCURACY, tmp_path / "accuracy")
     assert {p.suffix for p in paths} == {".png", ".pdf"}
     assert "standardise" not in ticks[0]
-    assert ticks[1].startswith("CIFAR-10 (gray), standardise")
+    assert ticks[1].startswith("CIFAR-10 (gray)\nstandardise input")
