@@ -1,0 +1,63 @@
+"""The thin scripts of Capozzi et al.'s workflow, run as a user runs them (standalone device)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = REPO_ROOT / "scripts"
+
+
+def _data_dir() -> Path:
+    entries = [e for e in os.environ.get("DIEHLSIM_DATA", "").split(os.pathsep) if e.strip()]
+    return Path(entries[0]) if entries else REPO_ROOT.parent / "shared" / "data"
+
+
+needs_cifar = pytest.mark.skipif(not (_data_dir() / "cifar10-gray").is_dir(),
+                                 reason=f"gray CIFAR-10 is needed under {_data_dir()}")
+
+
+def _script(name: str, *args: str, env: dict) -> str:
+    done = subprocess.run([sys.executable, str(SCRIPTS / name), *args], env=env, cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.mark.slow
+@needs_cifar
+def test_cifar10_workflow_scripts_with_the_standardise_transform(tmp_path):
+    """train -> test -> information metrics -> figures, on 100 CIFAR-10 images with the
+    ``standardise`` input transform: every step finds the run and its transform."""
+    env = {**os.environ, "DIEHLSIM_DATA": str(_data_dir()),
+           "DIEHLSIM_BUILD_DIR": str(tmp_path / "builds")}
+    run = tmp_path / "cifar10"
+    _script("train_cifar10.py", "--out", str(run), "--neurons", "10", "--epochs", "0.002",
+            "--input-transform", "standardise", env=env)
+    config = json.loads((run / "config.json").read_text())
+    assert config["network"]["protocol"]["input_transform"] == "standardise"
+    assert config["settings"]["train_images"] == 100
+
+    printed = _script("test_cifar10.py", "--run", str(run), "--label-samples", "60",
+                      "--test-samples", "40", env=env)
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert (metrics["n_label"], metrics["n_test"]) == (60, 40)
+    assert f"{100 * metrics['accuracy_all']:.2f} %" in printed
+
+    _script("compute_it_metrics.py", "--run", str(run), "--samples", "2", "--permutations",
+            "10", env=env)
+    table2 = pd.read_csv(run / "information" / "table2.csv")
+    assert list(table2["class"]) == list(range(10))
+
+    _script("create_figures.py", "--out", str(run), env=env)
+    for name in ("receptive_fields", "confusion", "entropy_maps", "mi_heatmaps"):
+        found = list((run / "figures").glob(f"{name}.png")) + list(
+            (run / "information" / "figures").glob(f"{name}.png"))
+        assert found and found[0].stat().st_size > 5000, name
