@@ -39,10 +39,11 @@ DT_MS = 0.5
 FIRE_STEPS = 1000  # scripted postsynaptic spikes: up to 500 ms
 W_MAX = 1.0
 
-# The excitatory layer's trace equations and learning flag, and the trace part of its reset.
+# The excitatory layer's trace equations, learning flag and STDP rate factor, and the trace
+# part of its reset.
 POST_MODEL = "\n".join(
     line for line in eq.EXCITATORY.splitlines()
-    if line.startswith(("dpost1/dt", "dpost2/dt", "learning"))) + "\nge : 1\n"
+    if line.startswith(("dpost1/dt", "dpost2/dt", "learning", "stdp_rate"))) + "\nge : 1\n"
 POST_RESET = "\n".join(line for line in eq.EXCITATORY_RESET.splitlines()
                        if line.startswith(("post1", "post2")))
 
@@ -56,12 +57,13 @@ def runtime_device():
 
 
 def test_post_group_uses_the_excitatory_traces():
-    assert POST_MODEL.count("\n") == 4 and "tau_post1" in POST_MODEL and "tau_post2" in POST_MODEL
+    assert POST_MODEL.count("\n") == 5 and "tau_post1" in POST_MODEL and "tau_post2" in POST_MODEL
+    assert "stdp_rate : 1 (shared)" in POST_MODEL
     assert POST_RESET.split("\n") == ["post1 = 1", "post2 = 1"]
 
 
 def simulate(rule_name: str, pre_spikes_ms, post_ms, delays_ms, w0, *, learning=1,
-             duration_ms=None, overrides=None) -> np.ndarray:
+             stdp_rate=1.0, duration_ms=None, overrides=None) -> np.ndarray:
     """Run the rule; ``pre_spikes_ms[i]`` are the spike times of input i (one synapse each).
 
     Fixed object names and array sizes keep the generated code, and so the compiled
@@ -86,6 +88,7 @@ def simulate(rule_name: str, pre_spikes_ms, post_ms, delays_ms, w0, *, learning=
                                   "tau_post1": params["tau_post1"],
                                   "tau_post2": params["tau_post2"]}, name="post")
     post.learning = learning
+    post.stdp_rate = stdp_rate
     syn = Synapses(pre, post, model=eq.INPUT_SYNAPSE,
                    on_pre=eq.INPUT_SYNAPSE_ON_PRE + rule.pre_code(), on_post=rule.post_code(),
                    namespace={**params, "w_max": W_MAX}, name="syn")
@@ -203,6 +206,14 @@ def test_rule_matches_hand_computed_update(rule):
     expected = HAND[rule]()
     assert w[0] == pytest.approx(expected, rel=1e-12, abs=1e-15)
     assert w[0] != pytest.approx(W0, abs=1e-7)  # the scenario changes every rule's weight
+
+
+def test_stdp_rate_scales_each_weight_change():
+    """The triplet changes do not depend on w, so a rate of 0.5 halves the net change."""
+    full = simulate("triplet", **SCENARIO, w0=W0)[0] - W0
+    half = simulate("triplet", **SCENARIO, w0=W0, stdp_rate=0.5)[0] - W0
+    assert half == pytest.approx(0.5 * full, rel=1e-12)
+    assert simulate("triplet", **SCENARIO, w0=W0, stdp_rate=0.0)[0] == W0
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))
