@@ -69,7 +69,10 @@ INPUT_TRANSFORMS = {"none": None, "standardise": _standardise, "on-contrast": _o
 
 def transform_images(images, n_input: int, transform: str = "none") -> np.ndarray:
     """(n, n_input) grey levels in 0..255 that the rates are computed from."""
-    flat = check_images(images, n_input)
+    return _grey_levels(check_images(images, n_input), transform)
+
+
+def _grey_levels(flat: np.ndarray, transform: str) -> np.ndarray:
     if transform not in INPUT_TRANSFORMS:
         raise ConfigurationError(
             f"unknown input transform {transform!r}; choose one of {', '.join(INPUT_TRANSFORMS)}")
@@ -77,6 +80,9 @@ def transform_images(images, n_input: int, transform: str = "none") -> np.ndarra
     return flat if function is None else function(flat.astype(np.float64))
 
 
-def rates_per_intensity(images, n_input: int, rate_per_pixel_hz: float) -> np.ndarray:
-    """(n, n_input) float rates in Hz for intensity 1: pixel * rate_per_pixel (1/8 Hz)."""
-    return check_images(images, n_input).astype(np.float64) * rate_per_pixel_hz
+def rates_per_intensity(images, n_input: int, rate_per_pixel_hz: float,
+                        transform: str = "none") -> np.ndarray:
+    """(n, n_input) float rates in Hz for intensity 1: grey level * rate_per_pixel (1/8 Hz),
+    the grey level being the pixel or its ``transform``."""
+    grey = _grey_levels(check_images(images, n_input), transform)
+    return np.asarray(grey, dtype=np.float64) * rate_per_pixel_hz

@@ -146,8 +146,9 @@ def accuracy_vs_paper(table1: pd.DataFrame, paper: dict[str, float], path_stem: 
                         va="bottom", fontsize=7)
     ax.axhline(10, color="0.4", ls=":", lw=1, label="chance (10 classes)")
     images = table1["images"].to_numpy()
-    transforms = (table1["input_transform"].fillna("none") if "input_transform" in table1
-                  else pd.Series(["none"] * len(table1)))
+    # a table1.csv written before the column existed has raw-pixel rows only
+    transforms = table1.get("input_transform", pd.Series("none", index=table1.index))
+    transforms = transforms.fillna("none")
     ax.set_xticks(x, [f"{dataset_title(d)}{'' if t == 'none' else f'\n{t} input'}\n{n:,} "
                       "training images" for d, n, t in zip(datasets, images, transforms)],
                   fontsize=8)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from diehlsim.encoding import check_images, rates_per_intensity, transform_images
+from diehlsim.encoding import check_images, rates_per_intensity
 from diehlsim.simulation import NetworkState, Simulator, chunk_seed
 
 
@@ -110,11 +110,11 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
     position, chunk, presentations, sim_s = 0, first_chunk, 0, 0.0
     while position < len(indices):
         batch = indices[position: position + sim.slots]
-        grey = transform_images(pixels[batch], n_input, sim.params.protocol.input_transform)
-        rates = rates_per_intensity(grey, n_input, rate_per_pixel)
-        rate = 1.0 if stdp_rate is None else float(stdp_rate(position))
+        rates = rates_per_intensity(pixels[batch], n_input, rate_per_pixel,
+                                    sim.params.protocol.input_transform)
+        chunk_stdp_rate = 1.0 if stdp_rate is None else float(stdp_rate(position))
         result, state = sim.run_chunk(rates, state, learning=learning,
-                                      seed=chunk_seed(seed, chunk), stdp_rate=rate)
+                                      seed=chunk_seed(seed, chunk), stdp_rate=chunk_stdp_rate)
         accepted = result.accepted & (result.image < len(batch))
         counts.append(result.counts[accepted])
         image_index.append(batch[result.image[accepted]])
@@ -130,7 +130,7 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
                        int(np.sum(~result.accepted)), result.wall_s,
                        result.images_done / result.wall_s if result.wall_s else 0.0,
                        float(np.mean(result.n_spikes)) if len(result.n_spikes) else 0.0,
-                       result.network_s, rate)
+                       result.network_s, chunk_stdp_rate)
         chunks.append(log)
         position += result.images_done
         chunk += 1
