@@ -1,0 +1,60 @@
+"""The benchmark scripts' own arithmetic: the input of the event floor, and which chunks a
+per-image cost is taken over. (Their timings are measurements, not tested here.)"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from diehlsim.models.parameters import default_parameters
+from diehlsim.protocol import ChunkLog
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _module(name: str):
+    sys.path.insert(0, str(BENCHMARKS))  # run.py imports machine.py as a top-level module
+    try:
+        spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCHMARKS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def test_floor_input_spikes_fall_in_presentations_at_the_expected_rate():
+    floor = _module("floor")
+    params = default_parameters(10)
+    images = np.zeros((3, 28, 28), dtype=np.uint8)
+    images[0, :14] = 255  # 392 pixels at 63.75 Hz
+    images[2] = 128  # 784 pixels at 32 Hz; image 1 stays dark
+    indices, times, duration = floor.input_spikes(params, images, seed=3)
+    assert duration == pytest.approx(1.5)  # three 500 ms slots
+    dt = float(params.protocol.dt)
+    assert np.allclose(times / dt, np.round(times / dt))
+    slot, within = np.divmod(np.round(times / dt).astype(int), 1000)
+    assert within.max() < 700  # only during the 350 ms presentation
+    assert not np.any(slot == 1)
+    assert set(indices[slot == 0]) <= set(range(392))
+    for k, rate in ((0, 392 * 255 / 8 * 2), (2, 784 * 128 / 8 * 2)):
+        expected = rate * 0.35
+        assert abs(np.sum(slot == k) - expected) < 5 * np.sqrt(expected)
+
+
+def _chunk(images: int, presentations: int, seconds: float) -> ChunkLog:
+    return ChunkLog(0, images, presentations, presentations - images, seconds,
+                    images / seconds, 0.0, network_s=seconds / 2)
+
+
+def test_harness_cost_per_image_leaves_out_the_idle_last_chunk():
+    run = _module("run")
+    chunks = [_chunk(240, 250, 2.0), _chunk(245, 250, 2.0), _chunk(15, 16, 1.2)]
+    assert run._ms_per_image(chunks, 250, "wall_s") == pytest.approx(4000 / 485)
+    assert run._ms_per_image(chunks, 250, "network_s") == pytest.approx(2000 / 485)
+    only_partial = [_chunk(20, 21, 0.5)]  # a short phase: the one chunk is all there is
+    assert run._ms_per_image(only_partial, 250, "wall_s") == pytest.approx(25.0)
