@@ -70,6 +70,11 @@ def _diehlsim(params, config, images, test_images) -> dict:
                     threads=config.get("threads", 0))
     build_s = time.perf_counter() - start
     state = initial_state(params, 0)
+    if config["device"] == "runtime":
+        # Cython compiles each code object the first time it runs (unless Brian2's cache has
+        # it from an earlier run): keep that out of the timed chunks
+        run_phase(sim, images, np.arange(1), state.copy(), learning=True, seed=0,
+                  progress=False)
     trained, state = run_phase(sim, images, np.arange(n_train), state, learning=True, seed=0,
                                progress=False)
     tested, _ = run_phase(sim, test_images, np.arange(n_test), state, learning=False, seed=1,

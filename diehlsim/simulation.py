@@ -290,7 +290,10 @@ class Simulator:
         for variable_view, value in self._array_args(state).items():
             variable_view[:] = value
         brian_seed(int(seed))
-        m.net.run(self.duration)
+        # An empty run namespace: every name the model uses is in its groups' namespaces.
+        # Brian2 would otherwise also look at the locals here and warn about each one that
+        # shares a name with a model variable (learning, n_images, stimulus).
+        m.net.run(self.duration, namespace={})
 
     def _finish(self, state: NetworkState, wall: float) -> tuple[ChunkResult, NetworkState]:
         m = self.model

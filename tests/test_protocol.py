@@ -254,3 +254,15 @@ def test_slot_time_that_is_whole_steps_up_to_rounding():
     assert state.step == 450
     with pytest.raises(ConfigurationError, match="whole multiples of dt"):
         default_parameters(N_EXC, N_INPUT, protocol__rest_time=25.25 * ms)
+
+
+def test_runtime_chunk_resolves_names_in_the_model_alone():
+    """The driver's locals (learning, n_images, stimulus) share names with model variables:
+    Brian2 must not see them, nor warn about them, on every chunk."""
+    from brian2.utils.logger import catch_logs
+
+    p = deterministic()
+    sim = Simulator(p, "runtime", slots=2)
+    with catch_logs() as logs:
+        sim.run_chunk(rates(p, patterns(2)), initial_state(p, 0), learning=True, seed=1)
+    assert not [entry for entry in logs if "resolution_conflict" in entry[1]], logs
