@@ -11,8 +11,9 @@ network of this shape on this machine:
 * ``transmit``: plus input -> N synapses, delays U(0, 10 ms), ``on_pre = 'ge_post += w'``;
 * ``transmit, one delay``: the same with one delay for all synapses (Brian2 then queues a
   spike's synapses as one block);
-* ``model event code``: ``transmit`` with the model's own on_pre (the triplet depression and
-  the arrival-step store of the exact pre trace).
+* ``model event code``: ``transmit`` with the model's own synapse model and on_pre (the
+  triplet depression and the arrival-step store of the exact pre trace), taken from
+  ``diehlsim.models``.
 
 Then it runs the full model at the same size in the same invocation (benchmarks/run.py's
 worker). Each variant is one presentation per image (350 ms input, 150 ms rest): the model
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,6 +74,7 @@ def measure(variant: str, neurons: int, n_images: int) -> dict:
                         device, prefs, second, set_device)
 
     from diehlsim import datasets
+    from diehlsim.models import equations as eq
     from diehlsim.models.parameters import default_parameters
     from diehlsim.models.stdp import get_rule
     from diehlsim.simulation import _use_vector_math
@@ -86,22 +89,23 @@ def measure(variant: str, neurons: int, n_images: int) -> dict:
     prefs.devices.cpp_standalone.openmp_threads = 0
     defaultclock.dt = params.protocol.dt
     inputs = SpikeGeneratorGroup(params.n_input, indices, times * second, name="inputs")
-    exc = NeuronGroup(neurons, "dge/dt = -ge / tau_ge : 1\npost1 : 1\nlearning : 1 (shared)",
+    exc = NeuronGroup(neurons, "dge/dt = -ge / tau_ge : 1\npost1 : 1\n"
+                      "learning : 1 (shared)\nstdp_rate : 1 (shared)",
                       method="exact", namespace={"tau_ge": params.exc.tau_ge}, name="exc")
-    exc.learning = 1  # training: the depression term is computed and applied
+    exc.learning = exc.stdp_rate = 1  # training: the depression is computed and applied
     objects = [inputs, exc]
     events = 0
     if spec["synapses"]:
-        rule = get_rule("triplet").parameters()
-        on_pre = spec["on_pre"]
+        rule = get_rule("triplet")
+        model, on_pre = "w : 1\nlastpre : 1\nstep_offset : 1 (shared)", spec["on_pre"]
         if on_pre == "model":
-            on_pre = ("ge_post += w\nlastpre = t_in_timesteps\n"
-                      "w = clip(w - learning_post * nu_pre * post1_post, 0, w_max)")
-        syn = Synapses(inputs, exc, "w : 1\nlastpre : 1", on_pre=on_pre, name="input_exc",
-                       namespace={"nu_pre": rule["nu_pre"], "w_max": params.conn.w_max})
+            model, on_pre = eq.INPUT_SYNAPSE, eq.INPUT_SYNAPSE_ON_PRE + rule.pre_code()
+        syn = Synapses(inputs, exc, model, on_pre=on_pre, name="input_exc",
+                       namespace={**rule.parameters(), "w_max": params.conn.w_max})
         syn.connect()
         rng = np.random.default_rng(1)
-        syn.w = rng.uniform(0.003, 0.303, params.n_input * neurons)
+        syn.w = rng.uniform(float(params.conn.w_input_min), float(params.conn.w_input_max),
+                            params.n_input * neurons)
         max_delay = float(params.conn.delay_input_max)
         syn.delay = ((max_delay / 2) if spec["one_delay"] else
                      rng.uniform(0, max_delay, params.n_input * neurons)) * second
@@ -111,6 +115,7 @@ def measure(variant: str, neurons: int, n_images: int) -> dict:
     net.run(duration * second, profile=True)
     device.build(directory=build_dir, compile=True, run=True)
     per_object = {name: float(t) * 1000 / n_images for name, t in net.profiling_info}
+    shutil.rmtree(build_dir, ignore_errors=True)
     return {"variant": variant, "neurons": neurons, "images": n_images,
             "input_spikes_per_image": len(indices) / n_images,
             "events_per_image": events / n_images,

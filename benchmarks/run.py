@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,6 +84,8 @@ def _diehlsim(params, config, images, test_images) -> dict:
     input_spikes = _expected_input_spikes(params, images[:n_train], trained.intensity)
     n = params.n_exc
     rss = [float(x) / 1024 for x in rss_log.read_text().split()]
+    rss_log.unlink()
+    shutil.rmtree(build_dir, ignore_errors=True)  # one project per configuration and run
     return {
         "peak_rss_simulation_mb": max(rss) if rss else None,
         "build_s": build_s,
