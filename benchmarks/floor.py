@@ -30,14 +30,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from machine import run_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "floor.json"
@@ -122,15 +121,6 @@ def measure(variant: str, neurons: int, n_images: int) -> dict:
             "ms_per_image": sum(per_object.values()), "by_code_object": per_object}
 
 
-def _run_in_subprocess(args: list[str]) -> dict:
-    env = dict(os.environ)
-    env.setdefault("DIEHLSIM_DATA", str(ROOT.parent / "shared" / "data"))
-    proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed: {proc.stderr.strip()[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", nargs=3, metavar=("VARIANT", "NEURONS", "IMAGES"),
@@ -146,14 +136,13 @@ def main(argv=None) -> int:
     for neurons in args.neurons:
         for variant in VARIANTS:
             print("floor:", variant, neurons, file=sys.stderr, flush=True)
-            rows.append(_run_in_subprocess([__file__, "--worker", variant, str(neurons),
-                                            str(args.images)]))
+            rows.append(run_worker(__file__, "--worker", variant, str(neurons),
+                                   str(args.images)))
         print("model:", neurons, file=sys.stderr, flush=True)
         config = {"kind": "diehlsim", "device": "cpp_standalone", "neurons": neurons,
                   "threads": 0, "train_images": args.images, "test_images": args.images}
-        rows.append({"variant": "full model", **_run_in_subprocess(
-            [str(ROOT / "benchmarks" / "run.py"), "--worker", json.dumps(config)])})
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+        rows.append({"variant": "full model", **run_worker(
+            ROOT / "benchmarks" / "run.py", "--worker", json.dumps(config))})
     from run import machine
 
     from diehlsim import io

@@ -1,7 +1,13 @@
-"""Machine description shared by the benchmark scripts."""
+"""Machine description and worker processes shared by the benchmark scripts."""
 
+import json
+import os
 import platform
+import subprocess
+import sys
 from pathlib import Path
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def cpu_model() -> str:
@@ -13,3 +19,17 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
+
+
+def run_worker(script, *args: str) -> dict:
+    """Run ``python script args`` in its own process (one standalone device, a clean memory
+    reading) and return the JSON object its last line prints; RuntimeError with the end of
+    its standard error when it fails."""
+    env = dict(os.environ)
+    env.setdefault("DIEHLSIM_DATA", str(DEFAULT_DATA))
+    proc = subprocess.run([sys.executable, str(script), *args], capture_output=True,
+                          text=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{Path(script).name} {' '.join(args)} failed:\n"
+                           f"{proc.stderr.strip()[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])

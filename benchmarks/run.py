@@ -18,13 +18,13 @@ import os
 import platform
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from machine import cpu_model, run_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -42,8 +42,7 @@ def worker(config: dict) -> dict:
 
     params = default_parameters(config["neurons"])
     if config["kind"] == "reference":
-        sys.path.insert(0, str(ROOT / "benchmarks"))
-        import reference
+        import reference  # this script's folder is on sys.path, as for machine.py
 
         out = reference.run(params, images[: config["train_images"]])
         return {**config, "train_ms_per_image": out["ms_per_image"],
@@ -161,19 +160,14 @@ def _gpu_available() -> bool:
 
 
 def run_config(config: dict) -> dict:
-    env = dict(os.environ)
-    env.setdefault("DIEHLSIM_DATA", str(ROOT.parent / "shared" / "data"))
-    proc = subprocess.run([sys.executable, __file__, "--worker", json.dumps(config)],
-                          capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        return {**config, "error": proc.stderr.strip().splitlines()[-1:]}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    try:
+        return run_worker(__file__, "--worker", json.dumps(config))
+    except RuntimeError as exc:  # reported in its row; the other configurations still run
+        return {**config, "error": str(exc).splitlines()[-1:]}
 
 
 def machine() -> dict:
     from importlib import metadata
-
-    from machine import cpu_model
 
     cpu = cpu_model()
     return {"date": datetime.date.today().isoformat(), "cpu": cpu, "cores": os.cpu_count(),
