@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
@@ -10,7 +9,8 @@ import numpy as np
 
 from diehlsim import api, datasets, runs
 from diehlsim.errors import ConfigurationError
-from diehlsim.models.parameters import INPUT_TRANSFORMS, INTEGRATIONS
+from diehlsim.models.parameters import (INPUT_TRANSFORMS, INTEGRATIONS, parse_parameter,
+                                        parse_quantity)
 from diehlsim.models.stdp import RULES, get_rule
 from diehlsim.simulation import DEVICES
 
@@ -43,25 +43,24 @@ def add_model_options(parser) -> None:
     parser.add_argument("--input-transform", choices=INPUT_TRANSFORMS, default=None,
                         help="per-image contrast transform of the grey levels before the rates "
                              "(default none, as in the paper; see docs/model.md)")
-
-
-_STDP_VALUE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(ms|s)?\s*$")
+    parser.add_argument("--param", action="append", default=[], metavar="SECTION.NAME=VALUE",
+                        help="override any network parameter, with its units, e.g. "
+                             "conn.w_inh_exc=25 or exc.theta_plus=0.1mV (repeatable; sections "
+                             "exc, inh, conn, protocol as in docs/model.md)")
 
 
 def stdp_parameters(rule: str, assignments: list[str]) -> dict:
     """``["nu_post=0.02", "tau_pre=25ms"]`` -> overrides of ``rule``'s parameters, checked."""
-    from brian2 import have_same_dimensions, ms, second
+    from brian2 import have_same_dimensions
 
     values = {}
     for text in assignments:
-        name, _, value = text.partition("=")
-        match = _STDP_VALUE.match(value)
-        if not name.strip() or match is None:
+        name, sep, value = text.partition("=")
+        if not name.strip() or not sep:
             raise ConfigurationError(
                 f"--stdp-param {text!r} is not NAME=VALUE with a number (and ms or s for a "
                 f"time constant), e.g. nu_post=0.02 or tau_pre=25ms")
-        number, unit = float(match.group(1)), match.group(2)
-        values[name.strip()] = number * {"ms": ms, "s": second}[unit] if unit else number
+        values[name.strip()] = parse_quantity(value, f"--stdp-param {text!r}")
     chosen = get_rule(rule)
     chosen.parameters(values)  # unknown names fail here, naming the rule's own
     for name, value in values.items():
@@ -89,6 +88,13 @@ def model_overrides(args) -> dict:
         overrides["protocol__input_transform"] = args.input_transform
     if getattr(args, "stdp_rate_final", None) is not None:  # train only
         overrides["protocol__stdp_rate_final"] = args.stdp_rate_final
+    for assignment in args.param:
+        key, value = parse_parameter(assignment)
+        if key in overrides:
+            raise ConfigurationError(
+                f"--param {assignment!r} sets {key.replace('__', '.')}, which another option "
+                f"(or an earlier --param) already sets; give it once")
+        overrides[key] = value
     return overrides
 
 

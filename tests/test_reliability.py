@@ -12,13 +12,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from brian2 import ms
+from brian2 import Hz, ms, mV
 
 from diehlsim import api, io, runs
+from diehlsim.cli import build_parser
 from diehlsim.cli import main as cli_main
+from diehlsim.commands import model_overrides
 from diehlsim.encoding import check_images
 from diehlsim.errors import ConfigurationError, RunDirectoryError, ToolchainError
-from diehlsim.models.parameters import default_parameters
+from diehlsim.models.parameters import default_parameters, parse_parameter
 from diehlsim.simulation import Simulator, initial_state
 
 # --stdp-rate-final 0: the falling STDP rate must continue across the resume as well
@@ -159,6 +161,48 @@ def test_parameter_without_units_names_the_parameter():
         default_parameters(2, 4, exc__tau_m=100)
     with pytest.raises(ConfigurationError, match=r"protocol\.dt"):
         default_parameters(2, 4, protocol__dt=0.5 * ms * ms)
+
+
+@pytest.mark.parametrize("assignment, key, value", [
+    ("conn.w_inh_exc=25", "conn__w_inh_exc", 25.0),
+    ("exc.theta_plus = 0.1mV", "exc__theta_plus", 0.1 * mV),
+    ("protocol.rate_per_pixel=0.25Hz", "protocol__rate_per_pixel", 0.25 * Hz),
+    ("protocol.max_repeats=10", "protocol__max_repeats", 10),
+    ("protocol.integration=euler", "protocol__integration", "euler"),
+])
+def test_param_assignment_parses_to_a_checked_override(assignment, key, value):
+    parsed_key, parsed = parse_parameter(assignment)
+    assert parsed_key == key and type(parsed) is type(value) and np.all(parsed == value)
+
+
+@pytest.mark.parametrize("assignment, problem", [
+    ("w_inh_exc=25", "SECTION.NAME=VALUE"),
+    ("conn.w_inh_exc", "SECTION.NAME=VALUE"),
+    ("net.w_inh_exc=25", "unknown section 'net'.*exc, inh, conn, protocol"),
+    ("conn.w_ie=25", "conn has no parameter 'w_ie'.*w_inh_exc"),
+    ("exc.theta_plus=0.1", r"units of mV"),
+    ("exc.theta_plus=0.1ms", r"units of mV"),
+    ("conn.w_inh_exc=25mV", "plain number, without units"),
+    ("protocol.max_repeats=2.5", "whole number"),
+    ("exc.tau_m=100 furlongs", "unknown unit 'furlongs'"),
+    ("exc.tau_m=fast", "not a number"),
+])
+def test_bad_param_assignment_names_the_problem(assignment, problem):
+    with pytest.raises(ConfigurationError, match=problem):
+        parse_parameter(assignment)
+
+
+def test_cli_param_reaches_the_network_parameters_once():
+    parser = build_parser()
+    args = parser.parse_args(["train", "--dataset", "mnist", "--neurons", "4", "--out", "r",
+                              "--param", "conn.w_inh_exc=25", "--param", "exc.theta_plus=0.1mV"])
+    params = default_parameters(4, 784, **model_overrides(args))
+    assert params.conn.w_inh_exc == 25.0 and params.exc.theta_plus == 0.1 * mV
+    assert params.inh == default_parameters(4, 784).inh  # nothing else moved
+    twice = parser.parse_args(["train", "--dataset", "mnist", "--neurons", "4", "--out", "r",
+                               "--lockout", "50", "--param", "exc.spike_lockout=20ms"])
+    with pytest.raises(ConfigurationError, match="exc.spike_lockout.*give it once"):
+        model_overrides(twice)
 
 
 @pytest.mark.parametrize("images, problem", [

@@ -8,9 +8,10 @@ with :func:`dataclasses.replace` or the keyword arguments of :func:`default_para
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
-from brian2 import Hz, Quantity, mV, ms, second
+from brian2 import Hz, Quantity, have_same_dimensions, mV, ms, second
 from brian2.units.fundamentalunits import DimensionMismatchError, fail_for_dimension_mismatch
 
 from diehlsim.encoding import INPUT_TRANSFORMS as ENCODING_TRANSFORMS
@@ -239,6 +240,64 @@ def with_overrides(params: NetworkParameters, **overrides) -> NetworkParameters:
     params = dataclasses.replace(params, **top_level)
     check_units(params)
     return params
+
+
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]+)?\s*$")
+_SECTIONS = {"exc": ExcitatoryParameters, "inh": InhibitoryParameters,
+             "conn": ConnectionParameters, "protocol": ProtocolParameters}
+
+
+def parse_quantity(text: str, what: str):
+    """``"25ms"`` -> 25 * ms, ``"0.02"`` -> 0.02 (units: ms, s, mV, Hz); ``what`` names the
+    option in the error."""
+    match = _NUMBER.match(text)
+    if match is None:
+        raise ConfigurationError(
+            f"{what}: {text!r} is not a number, optionally followed by a unit "
+            f"(ms, s, mV or Hz), e.g. 25ms or 0.02")
+    number, unit = float(match.group(1)), match.group(2)
+    if unit is None:
+        return number
+    if unit not in _UNIT_BY_NAME or unit == "1":
+        raise ConfigurationError(f"{what}: unknown unit {unit!r} in {text!r}; use ms, s, mV or Hz")
+    return number * _UNIT_BY_NAME[unit]
+
+
+def parse_parameter(assignment: str) -> tuple[str, object]:
+    """``"conn.w_inh_exc=25"`` -> ``("conn__w_inh_exc", 25.0)``, a ``default_parameters``
+    keyword. The value must match the type and units of the parameter's default."""
+    what = f"--param {assignment!r}"
+    target, sep, text = assignment.partition("=")
+    section, dot, name = target.strip().partition(".")
+    if not sep or not dot:
+        raise ConfigurationError(
+            f"{what} is not SECTION.NAME=VALUE, e.g. conn.w_inh_exc=25 or exc.theta_plus=0.1mV")
+    if section not in _SECTIONS:
+        raise ConfigurationError(
+            f"{what}: unknown section {section!r}; choose one of {', '.join(_SECTIONS)}")
+    defaults = _SECTIONS[section]()
+    if name not in {f.name for f in dataclasses.fields(defaults)}:
+        raise ConfigurationError(
+            f"{what}: {section} has no parameter {name!r}; known: "
+            f"{', '.join(f.name for f in dataclasses.fields(defaults))}")
+    default = getattr(defaults, name)
+    key = f"{section}__{name}"
+    if isinstance(default, str):
+        return key, text.strip()
+    value = parse_quantity(text, what)
+    if isinstance(default, Quantity):
+        if not have_same_dimensions(value, default):
+            raise ConfigurationError(
+                f"{what}: give {section}.{name} in units of {_unit_of(default)} "
+                f"(its default is {default!r})")
+        return key, value
+    if isinstance(value, Quantity):
+        raise ConfigurationError(f"{what}: {section}.{name} is a plain number, without units")
+    if isinstance(default, int):
+        if value != int(value):
+            raise ConfigurationError(f"{what}: {section}.{name} must be a whole number")
+        return key, int(value)
+    return key, value
 
 
 def parameters_to_json(params: NetworkParameters) -> dict:
