@@ -140,6 +140,10 @@ class NetworkParameters:
         return self.conn.weight_sum * self.n_input / 784
 
 
+# The sections of NetworkParameters: attribute name -> dataclass.
+_SECTIONS = {"exc": ExcitatoryParameters, "inh": InhibitoryParameters,
+             "conn": ConnectionParameters, "protocol": ProtocolParameters}
+
 _UNITS = {
     ExcitatoryParameters: {
         "tau_m": ms, "v_rest": mV, "v_reset": mV, "v_thresh": mV, "E_exc": mV, "E_inh": mV,
@@ -159,7 +163,7 @@ _UNITS = {
 
 def check_units(params: NetworkParameters) -> None:
     """Raise ConfigurationError naming any parameter whose units are wrong or missing."""
-    for section_name in ("exc", "inh", "conn", "protocol"):
+    for section_name in _SECTIONS:
         section = getattr(params, section_name)
         for name, unit in _UNITS[type(section)].items():
             value = getattr(section, name)
@@ -223,7 +227,7 @@ def with_overrides(params: NetworkParameters, **overrides) -> NetworkParameters:
     for key, value in overrides.items():
         if "__" in key:
             section, name = key.split("__", 1)
-            if section not in ("exc", "inh", "conn", "protocol"):
+            if section not in _SECTIONS:
                 raise ConfigurationError(f"unknown parameter section {section!r} in {key!r}")
             sections.setdefault(section, {})[name] = value
         else:
@@ -243,8 +247,6 @@ def with_overrides(params: NetworkParameters, **overrides) -> NetworkParameters:
 
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]+)?\s*$")
-_SECTIONS = {"exc": ExcitatoryParameters, "inh": InhibitoryParameters,
-             "conn": ConnectionParameters, "protocol": ProtocolParameters}
 
 
 def parse_quantity(text: str, what: str):
@@ -258,7 +260,7 @@ def parse_quantity(text: str, what: str):
     number, unit = float(match.group(1)), match.group(2)
     if unit is None:
         return number
-    if unit not in _UNIT_BY_NAME or unit == "1":
+    if unit not in _UNIT_BY_NAME:
         raise ConfigurationError(f"{what}: unknown unit {unit!r} in {text!r}; use ms, s, mV or Hz")
     return number * _UNIT_BY_NAME[unit]
 
@@ -311,7 +313,7 @@ def parameters_to_json(params: NetworkParameters) -> dict:
     out = {"n_input": params.n_input, "n_exc": params.n_exc, "stdp_rule": params.stdp_rule,
            "stdp": {k: encode(v) for k, v in params.stdp.items()},
            "normalisation_target": params.normalisation_target()}
-    for section in ("exc", "inh", "conn", "protocol"):
+    for section in _SECTIONS:
         out[section] = {f.name: encode(getattr(getattr(params, section), f.name))
                         for f in dataclasses.fields(getattr(params, section))}
     return out
@@ -323,10 +325,8 @@ def parameters_from_json(data: dict) -> NetworkParameters:
             return value["value"] * _UNIT_BY_NAME[value["unit"]]
         return value
 
-    sections = {}
-    for section, cls in (("exc", ExcitatoryParameters), ("inh", InhibitoryParameters),
-                         ("conn", ConnectionParameters), ("protocol", ProtocolParameters)):
-        sections[section] = cls(**{k: decode(v) for k, v in data[section].items()})
+    sections = {section: cls(**{k: decode(v) for k, v in data[section].items()})
+                for section, cls in _SECTIONS.items()}
     return NetworkParameters(
         n_input=int(data["n_input"]), n_exc=int(data["n_exc"]), stdp_rule=data["stdp_rule"],
         stdp={k: decode(v) for k, v in data.get("stdp", {}).items()}, **sections)
