@@ -1,5 +1,6 @@
 # Two entry points: `make demo` (train + evaluate on the embedded MNIST sample) and `make test`.
-# Both create .venv with Python 3.12 when it is missing and install the package into it.
+# Both create .venv with Python 3.12 when it is missing and install the locked environment
+# (requirements.lock: every package, version and hash) and then the package into it.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,13 +9,24 @@ PYTHON312 := $(shell command -v python3.12 2>/dev/null || (command -v pyenv >/de
 SHARED_DATA := $(abspath ../shared/data)
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test install lint bench clean
+# The tool that writes the lock (`make lock`); the install itself needs only pip.
+UV_VERSION := 0.13.9
+LOCK_VENV := .venv-lock
 
-$(VENV)/.installed: pyproject.toml
+.PHONY: demo test install lint bench clean lock
+
+$(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || { echo "Creating $(VENV) with $(PYTHON312)"; $(PYTHON312) -c 'import sys; assert sys.version_info >= (3, 12), "Python >= 3.12 is needed (brian2 2.10): install python3.12"' && $(PYTHON312) -m venv $(VENV); }
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,cuda]'
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
+
+# Re-resolve the whole environment after a change of pyproject.toml's pins (see README).
+lock:
+	@test -x $(LOCK_VENV)/bin/uv || { $(PYTHON312) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet uv==$(UV_VERSION); }
+	$(LOCK_VENV)/bin/uv pip compile pyproject.toml --extra dev --extra cuda --universal \
+		--python-version 3.12 --generate-hashes --index-url https://pypi.org/simple \
+		--quiet -o requirements.lock
 
 install: $(VENV)/.installed
 
@@ -31,4 +43,4 @@ bench: install
 	DIEHLSIM_DATA=$(SHARED_DATA) $(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) runs build
+	rm -rf $(VENV) $(LOCK_VENV) runs build

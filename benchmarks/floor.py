@@ -76,14 +76,14 @@ def measure(variant: str, neurons: int, n_images: int) -> dict:
     from diehlsim.models import equations as eq
     from diehlsim.models.parameters import default_parameters
     from diehlsim.models.stdp import get_rule
-    from diehlsim.simulation import _use_vector_math
+    from diehlsim import native
 
     spec = VARIANTS[variant]
     params = default_parameters(neurons)
     images, _ = datasets.load("mnist", "train")
     indices, times, duration = input_spikes(params, images[:n_images])
     build_dir = tempfile.mkdtemp(prefix="bench-floor-")
-    _use_vector_math(True)
+    native.use_vector_math(True)
     set_device("cpp_standalone", build_on_run=False, directory=build_dir)
     prefs.devices.cpp_standalone.openmp_threads = 0
     defaultclock.dt = params.protocol.dt

@@ -44,7 +44,8 @@ def make_simulator(params: NetworkParameters, device: str, slots: int = DEFAULT_
     from diehlsim.simulation import default_build_name
 
     root = Path(build_root) if build_root else runs.default_build_root()
-    name = default_build_name(params, device, slots, options.get("record_input", False))
+    name = default_build_name(params, device, slots, options.get("record_input", False),
+                              options.get("device_options"))
     build_dir, lock = runs.claim_build_dir(root, name)
     simulator = Simulator(params, device, slots=slots, build_dir=build_dir, threads=threads,
                           **options)

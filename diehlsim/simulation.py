@@ -20,6 +20,7 @@ from brian2 import Hz, defaultclock, device, get_device, prefs, second, set_devi
 from brian2 import seed as brian_seed
 from brian2.devices.device import all_devices
 
+from diehlsim import native
 from diehlsim.errors import ConfigurationError, ToolchainError
 from diehlsim.models.network import DiehlCookNetwork, build_network
 from diehlsim.models.parameters import NetworkParameters
@@ -103,32 +104,6 @@ class ChunkResult:
     network_s: float = 0.0  # Brian2's network run alone (standalone: its last_run_info)
 
 
-VECTOR_MATH_HEADER = '"diehlsim_vector_math.h"'
-NATIVE_DIR = str(Path(__file__).resolve().parent / "native")
-
-
-# Brian2 declares its array pointers __restrict, but GCC ignores that on local pointers and
-# must check aliasing at run time: a state updater touches 8 arrays, more pairs than GCC's
-# default limit of 10 checks, so without this it leaves the loop scalar.
-ALIAS_CHECKS_FLAG = "--param=vect-max-version-for-alias-checks=100"
-
-
-def _use_vector_math(enabled: bool) -> None:
-    """Let GCC vectorise the state updaters of C++ standalone code, exp() included (see
-    native/diehlsim_vector_math.h). Brian2's preferences are global: other devices get the
-    defaults back."""
-    cpp = prefs.codegen.cpp
-    headers = [h for h in cpp.headers if h != VECTOR_MATH_HEADER]
-    include_dirs = [d for d in cpp.include_dirs if d != NATIVE_DIR]
-    compile_args = [a for a in cpp.extra_compile_args_gcc if a != ALIAS_CHECKS_FLAG]
-    if enabled:
-        headers.append(VECTOR_MATH_HEADER)
-        include_dirs.append(NATIVE_DIR)
-        compile_args.append(ALIAS_CHECKS_FLAG)
-    cpp.headers, cpp.include_dirs, cpp.extra_compile_args_gcc = (
-        headers, include_dirs, compile_args)
-
-
 def chunk_seed(seed: int, chunk_index: int) -> int:
     """Seed of one chunk: a fixed schedule derived from the run's seed."""
     return int(np.random.SeedSequence([seed, chunk_index]).generate_state(1)[0] % (2**31 - 1))
@@ -153,6 +128,8 @@ class Simulator:
         self.standalone = device_name != "runtime"
         self.compile = bool(compile)  # standalone: False only writes the project
         self._device_options = dict(device_options or {})
+        # FTZ/DAZ (diehlsim.native); False keeps IEEE subnormals, for measuring their cost
+        self._flush_subnormals = bool(self._device_options.get("flush_subnormals", True))
         self.build_dir = Path(build_dir or Path("build") / default_build_name(
             params, device_name, slots, record_input)).resolve()
         self.build_s = 0.0
@@ -170,7 +147,7 @@ class Simulator:
 
     # -- device set-up -------------------------------------------------------------------
     def _configure_device(self, threads, profile, options):
-        _use_vector_math(self.device_name == "cpp_standalone")
+        native.use_vector_math(self.device_name == "cpp_standalone", _march(options))
         if self.device_name == "runtime":
             set_device("runtime")
             prefs.codegen.target = "cython"
@@ -187,14 +164,13 @@ class Simulator:
         all_devices[self.device_name].reinit()
         set_device(self.device_name, build_on_run=False, directory=str(self.build_dir))
         prefs.devices.cpp_standalone.openmp_threads = int(threads)
-        if options.get("portable"):
-            prefs.codegen.cpp.extra_compile_args_gcc = [
-                a for a in prefs.codegen.cpp.extra_compile_args_gcc if a != "-march=native"]
 
     def _build_standalone(self, profile: bool):
         dev = get_device()
         dev.apply_run_args()
         seed_array = dev.get_array_name(self.model.controller.variables["rng_seed"])
+        if self._flush_subnormals:
+            dev.insert_code("main", native.flush_subnormals_code())
         dev.insert_code("main", _seed_code(self.device_name, seed_array))
         self.model.net.run(self.duration, profile=profile)
         dev.build(directory=str(self.build_dir), compile=self.compile, run=False,
@@ -293,7 +269,8 @@ class Simulator:
         # An empty run namespace: every name the model uses is in its groups' namespaces.
         # Brian2 would otherwise also look at the locals here and warn about each one that
         # shares a name with a model variable (learning, n_images, stimulus).
-        m.net.run(self.duration, namespace={})
+        with native.flush_subnormals(self._flush_subnormals):
+            m.net.run(self.duration, namespace={})
 
     def _finish(self, state: NetworkState, wall: float) -> tuple[ChunkResult, NetworkState]:
         m = self.model
@@ -425,6 +402,14 @@ def _counts_per_presentation(neuron, step, start_step, steps_on, n_neurons) -> n
     return counts
 
 
+def _march(options: dict) -> str:
+    """The ``-march`` of the host code: ``options["march"]`` (default ``native``), or ``""``
+    (none) for a portable build."""
+    if options.get("portable"):
+        return ""
+    return str(options.get("march", "native"))
+
+
 def _seed_code(device_name: str, seed_array: str) -> str:
     """C++ that seeds the generators from the controller's run-time ``rng_seed``."""
     if device_name == "cuda_standalone":
@@ -442,7 +427,9 @@ DRIVER_PARAMETERS = ("input_transform", "stdp_rate_final")
 
 
 def default_build_name(params: NetworkParameters, device_name: str, slots: int,
-                       record_input: bool) -> str:
+                       record_input: bool, device_options: dict | None = None) -> str:
+    """A project directory name unique to what shapes the generated code and its compiler
+    flags (``device_options``: ``march``, ``portable``, ``flush_subnormals``, GPU)."""
     import hashlib
     import json
 
@@ -451,7 +438,9 @@ def default_build_name(params: NetworkParameters, device_name: str, slots: int,
     described = parameters_to_json(params)
     for name in DRIVER_PARAMETERS:  # applied by Python between chunks: same generated code
         described["protocol"].pop(name, None)
-    digest = hashlib.sha1(json.dumps(
-        [described, device_name, slots, record_input], sort_keys=True,
+    key = [described, device_name, slots, record_input]
+    if device_options:  # left out when empty: existing default projects keep their names
+        key.append(device_options)
+    digest = hashlib.sha1(json.dumps(key, sort_keys=True,
         default=str).encode()).hexdigest()[:10]
     return f"{device_name}-{params.n_input}x{params.n_exc}-{slots}-{digest}"

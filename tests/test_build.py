@@ -8,7 +8,6 @@ nor a GPU.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import subprocess
@@ -55,51 +54,11 @@ def _cli_build(*args, timeout):
                           capture_output=True, text=True, timeout=timeout, env=env)
 
 
-@pytest.fixture
-def brian_state():
-    """Run in-process builds without leaking the device or preferences to other tests."""
-    from brian2 import prefs, set_device
-
-    saved = copy.deepcopy(dict(prefs.prefs))
-    yield
-    prefs.prefs.update(saved)
-    set_device("runtime")
-
-
 def _read(path: Path, dtype) -> np.ndarray:
     return np.fromfile(path, dtype=dtype)
 
 
 # -- C++ --------------------------------------------------------------------------------------
-@pytest.mark.slow
-def test_state_updaters_compile_to_vector_loops(tmp_path):
-    """Both layers' state updates (exp() included) must compile to SIMD loops with the
-    project's own flags: most of the simulation time went there when they did not. 400
-    neurons, because GCC rightly leaves a 4-iteration loop scalar."""
-    import platform
-    import re
-
-    compiler = subprocess.run(["g++", "--version"], capture_output=True, text=True).stdout
-    if platform.machine() != "x86_64" or "Free Software Foundation" not in compiler:
-        pytest.skip("the vector math header applies to GCC on x86-64")
-    project = tmp_path / "cpp400"
-    done = _cli_build("--device", "cpp_standalone", "--neurons", "400", "--chunk", "2",
-                      "--no-compile", "--out", str(project), timeout=CPP_TIMEOUT_S)
-    assert done.returncode == 0, done.stdout + done.stderr
-    flags = re.search(r"^OPTIMISATIONS = (.*)$", (project / "makefile").read_text(), re.M)
-    for layer in ("excitatory", "inhibitory"):
-        source = f"code_objects/{layer}_stateupdater_codeobject.cpp"
-        obj = tmp_path / f"{layer}.o"
-        report = subprocess.run(
-            f"g++ -c {flags.group(1)} -I. -fopt-info-vec-optimized {source} -o {obj}",
-            shell=True, cwd=project, capture_output=True, text=True, timeout=120)
-        assert report.returncode == 0, report.stderr
-        assert "loop vectorized" in report.stderr, f"{layer}: {report.stderr[-2000:]}"
-        undefined = subprocess.run(["nm", "-u", str(obj)], capture_output=True, text=True)
-        # it calls a libmvec vector exp (_ZGVdN4v_exp: 4 lanes of AVX2)
-        assert re.search(r"_ZGV\w+_exp", undefined.stdout), undefined.stdout
-
-
 @pytest.mark.slow
 def test_cpp_build_via_cli_compiles_documents_and_runs(tmp_path):
     out = tmp_path / "cpp4"

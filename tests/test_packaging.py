@@ -1,5 +1,6 @@
 """The packaging contract: pins agree between pyproject.toml and environment.yml; CLI entry."""
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -23,19 +24,16 @@ def _pyproject_pins() -> dict:
     return pins
 
 
-def _environment_pins() -> dict:
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pins = {}
-    for entry in env["dependencies"]:
-        if isinstance(entry, dict):
-            for requirement in entry["pip"]:
-                if "==" in requirement:
-                    name, version = requirement.split("==")
-                    pins[name.strip().lower()] = version.strip()
-        elif "=" in entry:
-            name, version = entry.split("=", 1)
-            pins[name.strip().lower()] = version.strip()
-    return pins
+def _locked() -> dict:
+    """{name: (version, number of hashes)} of requirements.lock."""
+    text = (ROOT / "requirements.lock").read_text()
+    locked = {}
+    for entry in re.split(r"\n(?=[A-Za-z0-9])", text):
+        match = re.match(r"([A-Za-z0-9_.\-]+)==([^\s;\\]+)", entry)
+        if match:
+            name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+            locked[name] = (match.group(2), entry.count("--hash=sha256:"))
+    return locked
 
 
 def test_every_dependency_is_pinned_exactly():
@@ -47,11 +45,27 @@ def test_every_dependency_is_pinned_exactly():
     assert all("==" in r for r in requirements), requirements
 
 
-def test_environment_yml_agrees_with_pyproject():
-    env_pins = _environment_pins()
-    assert env_pins.pop("python") == "3.12"
-    project_pins = _pyproject_pins()
-    assert env_pins == project_pins
+def test_lock_holds_every_direct_pin_and_hashes_for_every_package():
+    locked = _locked()
+    assert len(locked) > len(_pyproject_pins())  # the transitive packages are locked too
+    for name, version in _pyproject_pins().items():
+        assert locked[re.sub(r"[-_.]+", "-", name)][0] == version, name
+    for name in ("sympy", "jinja2", "pyparsing", "setuptools"):  # shape Brian2's code
+        assert name in locked
+    assert all(hashes > 0 for _, hashes in locked.values())
+
+
+def test_environment_yml_installs_the_lock():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert "python=3.12" in env["dependencies"]
+    (pip_section,) = [e for e in env["dependencies"] if isinstance(e, dict)]
+    assert pip_section["pip"] == ["--require-hashes", "-r requirements.lock"]
+
+
+def test_make_and_ci_install_from_the_lock():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--require-hashes --no-deps -r requirements.lock" in makefile
+    assert "pip install --quiet -e" not in makefile  # nothing resolved at install time
 
 
 def test_brian2_pin_matches_brian2cuda():
