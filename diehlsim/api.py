@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from diehlsim import datasets, io, runs
+from diehlsim import datasets, io, runs, seeds
 from diehlsim.analysis.labelling import assign_labels, class_proportions
 from diehlsim.analysis.metrics import evaluation_metrics
 from diehlsim.errors import ConfigurationError
@@ -153,9 +153,9 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
     label_idx = np.arange(_limit(len(label_images), label_samples, "--label-samples"))
     test_idx = np.arange(_limit(len(test_images), test_samples, "--test-samples"))
     labelled, state = run_phase(sim, label_images, label_idx, state, learning=False,
-                                seed=seed + 1, label="label", progress=progress)
+                                seed=seeds.phase_seed(seed, "label"), label="label", progress=progress)
     tested, state = run_phase(sim, test_images, test_idx, state, learning=False,
-                              seed=seed + 2, label="test", progress=progress)
+                              seed=seeds.phase_seed(seed, "test"), label="test", progress=progress)
     label_y = label_labels[labelled.image_index]
     test_y = test_labels[tested.image_index]
     assignments = assign_labels(labelled.counts, label_y)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from diehlsim import api, datasets, runs
+from diehlsim import api, datasets, runs, seeds
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.parameters import (INPUT_TRANSFORMS, INTEGRATIONS, parse_parameter,
                                         parse_quantity)
@@ -224,7 +224,7 @@ def record_analysis_spikes(run_dir: Path, samples_per_class: int = 10):
     sim = api.make_simulator(params, settings["device"], min(api.DEFAULT_SLOTS, len(chosen)),
                              record_input=True)
     phase, _ = run_phase(sim, images, chosen, state, learning=False,
-                         seed=int(settings["seed"]) + 3, label="record", keep_spikes=True)
+                         seed=seeds.phase_seed(int(settings["seed"]), "record"), label="record", keep_spikes=True)
     return _to_recording(phase, params, labels, sim)
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from diehlsim.encoding import check_images, rates_per_intensity
-from diehlsim.simulation import NetworkState, Simulator, chunk_seed
+from diehlsim.seeds import chunk_seed
+from diehlsim.simulation import NetworkState, Simulator
 
 
 @dataclass

@@ -18,11 +18,8 @@ from diehlsim import api, datasets, runs
 from diehlsim.analysis.metrics import evaluation_metrics
 from diehlsim.errors import ConfigurationError
 from diehlsim.protocol import run_phase
+from diehlsim.seeds import test_repeat_seed
 from diehlsim.simulation import Simulator
-
-#: Offset of the test phase's seed in :func:`diehlsim.api.evaluate` (label: +1, test: +2).
-EVALUATE_TEST_SEED_OFFSET = 2
-
 
 @dataclass(frozen=True)
 class RepeatResult:
@@ -37,18 +34,6 @@ class RepeatResult:
 
     def as_row(self) -> dict:
         return asdict(self)
-
-
-def repeat_seed(run_seed: int, repeat: int) -> int:
-    """Seed of test repeat ``repeat``: repeat 0 is the test pass of ``api.evaluate``
-    (``run_seed + 2``); later repeats get seeds from ``SeedSequence([run_seed, 2, repeat])``,
-    which never coincide with the labelling (+1) or analysis-recording (+3) seeds' streams."""
-    if repeat < 0:
-        raise ConfigurationError(f"test repeat numbers start at 0, got {repeat}")
-    if repeat == 0:
-        return run_seed + EVALUATE_TEST_SEED_OFFSET
-    state = np.random.SeedSequence([run_seed, EVALUATE_TEST_SEED_OFFSET, repeat]).generate_state(1)
-    return int(state[0] % (2**31 - 1))
 
 
 def load_assignments(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -76,7 +61,7 @@ def repeat_test(run_dir, repeats, *, test_samples: int | None = None, device: st
     indices = np.arange(_test_count(len(images), test_samples))
     results = []
     for repeat in repeats:
-        seed = repeat_seed(int(settings["seed"]), int(repeat))
+        seed = test_repeat_seed(int(settings["seed"]), int(repeat))
         tested, _ = run_phase(sim, images, indices, trained, learning=False, seed=seed,
                               label=f"test repeat {repeat}", progress=progress)
         metrics = evaluation_metrics(tested.counts, labels[tested.image_index], assignments,

@@ -293,7 +293,8 @@ def reproduce_diehlcook2015(out_dir, neurons: int, *, repeats: int = DIEHL_COOK_
                             options: RunOptions = RunOptions()) -> dict:
     """Train on MNIST with the paper's schedule, label once, test ``repeats`` times; write
     ``results.csv`` (one row per test repeat), ``summary.json`` and the figures."""
-    from diehlsim.repeat_test import repeat_seed, repeat_test
+    from diehlsim.repeat_test import repeat_test
+    from diehlsim.seeds import test_repeat_seed
 
     if repeats < 1:
         raise ConfigurationError(f"--repeats must be >= 1, got {repeats}")
@@ -307,7 +308,7 @@ def reproduce_diehlcook2015(out_dir, neurons: int, *, repeats: int = DIEHL_COOK_
     metrics = api.evaluate(run_dir, label_samples=sizes.label_samples,
                            test_samples=sizes.test_samples, simulator=simulator,
                            progress=options.progress)
-    first = {"repeat": 0, "seed": repeat_seed(options.seed, 0),
+    first = {"repeat": 0, "seed": test_repeat_seed(options.seed, 0),
              "accuracy_all": float(metrics["accuracy_all"]),
              "accuracy_proportion": float(metrics["accuracy_proportion"]),
              "n_test": int(metrics["n_test"]), "sim_s": float(metrics["test_sim_s"])}

@@ -104,11 +104,6 @@ class ChunkResult:
     network_s: float = 0.0  # Brian2's network run alone (standalone: its last_run_info)
 
 
-def chunk_seed(seed: int, chunk_index: int) -> int:
-    """Seed of one chunk: a fixed schedule derived from the run's seed."""
-    return int(np.random.SeedSequence([seed, chunk_index]).generate_state(1)[0] % (2**31 - 1))
-
-
 class Simulator:
     """One compiled network (per process) that runs chunks of ``slots`` presentations."""
 

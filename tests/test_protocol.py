@@ -17,7 +17,8 @@ from diehlsim.encoding import rates_per_intensity
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.parameters import default_parameters
 from diehlsim.protocol import run_phase, stdp_rate_at
-from diehlsim.simulation import NetworkState, Simulator, chunk_seed, initial_state
+from diehlsim.seeds import chunk_seed
+from diehlsim.simulation import NetworkState, Simulator, initial_state
 
 N_INPUT, N_EXC = 16, 4
 SHORT = {"protocol__presentation_time": 40 * ms, "protocol__rest_time": 20 * ms}

@@ -29,7 +29,7 @@ from diehlsim.analysis.report import TABLE2_COLUMNS
 from diehlsim.cli import build_parser
 from diehlsim.errors import ConfigurationError, RunDirectoryError
 from diehlsim.models.parameters import default_parameters
-from diehlsim.repeat_test import repeat_seed
+from diehlsim.seeds import test_repeat_seed as repeat_seed
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_S = 1800
