@@ -284,6 +284,7 @@ def test_rerunning_some_datasets_keeps_how_the_other_rows_were_made(tmp_path):
 
 def test_accuracy_figure_names_the_input_transform_of_a_row(tmp_path, monkeypatch):
     from diehlsim import figures
+    from diehlsim.plots import _save
 
     table = pd.DataFrame([
         {"dataset": "mnist", "neurons": 100, "images": 60000, "accuracy_all": 0.81,
@@ -291,13 +292,13 @@ def test_accuracy_figure_names_the_input_transform_of_a_row(tmp_path, monkeypatc
         {"dataset": "cifar10", "neurons": 100, "images": 50000, "accuracy_all": 0.24,
          "accuracy_proportion": 0.25, "input_transform": "standardise"}])
     ticks = []
-    save = figures.plots.save
+    save = _save.save
 
     def save_and_keep_ticks(fig, stem):
         ticks.extend(t.get_text() for t in fig.axes[0].get_xticklabels())
         return save(fig, stem)
 
-    monkeypatch.setattr(figures.plots, "save", save_and_keep_ticks)
+    monkeypatch.setattr(_save, "save", save_and_keep_ticks)
     paths = figures.accuracy_vs_paper(table, reproduce.CAPOZZI_ACCURACY, tmp_path / "accuracy")
     assert {p.suffix for p in paths} == {".png", ".pdf"}
     assert "standardise" not in ticks[0]
