@@ -73,10 +73,10 @@ def measure(variant: str, neurons: int, n_images: int) -> dict:
                         device, prefs, second, set_device)
 
     from diehlsim import datasets
-    from diehlsim.models import equations as eq
+    from diehlsim.models import stdp
     from diehlsim.models.parameters import default_parameters
     from diehlsim.models.stdp import get_rule
-    from diehlsim import native
+    from diehlsim.devices import native
 
     spec = VARIANTS[variant]
     params = default_parameters(neurons)
@@ -98,7 +98,7 @@ def measure(variant: str, neurons: int, n_images: int) -> dict:
         rule = get_rule("triplet")
         model, on_pre = "w : 1\nlastpre : 1\nstep_offset : 1 (shared)", spec["on_pre"]
         if on_pre == "model":
-            model, on_pre = eq.INPUT_SYNAPSE, eq.INPUT_SYNAPSE_ON_PRE + rule.pre_code()
+            model, on_pre = stdp.SYNAPSE, stdp.SYNAPSE_ON_PRE + rule.pre_code()
         syn = Synapses(inputs, exc, model, on_pre=on_pre, name="input_exc",
                        namespace={**rule.parameters(), "w_max": params.conn.w_max})
         syn.connect()

@@ -49,7 +49,8 @@ def worker(config: dict) -> dict:
         out = reference.run(params, images[: config["images"]])
         return {**config, "train_ms_per_image": out["ms_per_image"]}
     from diehlsim.protocol import run_phase
-    from diehlsim.simulation import Simulator, initial_state
+    from diehlsim.models.network import initial_state
+    from diehlsim.simulation import Simulator
 
     build_dir = Path(tempfile.mkdtemp(prefix="bench-native-"))
     sim = Simulator(params, "cpp_standalone", slots=SLOTS, build_dir=build_dir,

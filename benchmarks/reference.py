@@ -22,7 +22,7 @@ from brian2 import (
     second,
 )
 
-from diehlsim.models.network import _excitatory, _inhibitory, _lateral
+from diehlsim.models.network import lateral, layers
 from diehlsim.models.parameters import NetworkParameters
 from diehlsim.models.stdp import get_rule
 
@@ -51,15 +51,14 @@ def build(params: NetworkParameters, seed: int = 0):
     defaultclock.dt = params.protocol.dt
     rule_params = get_rule("triplet").parameters(params.stdp)
     inputs = PoissonGroup(params.n_input, 0 * Hz, name="ref_inputs")
-    exc = _excitatory(params, rule_params)
-    inh = _inhibitory(params)
+    exc, inh = layers(params, rule_params)
     syn = Synapses(inputs, exc, EVENT_DRIVEN_SYNAPSE, on_pre=ON_PRE, on_post=ON_POST,
                    namespace={**rule_params, "w_max": params.conn.w_max}, name="ref_input_exc")
     syn.connect()
     rng = np.random.default_rng(seed)
     syn.w = rng.uniform(params.conn.w_input_min, params.conn.w_input_max, len(syn))
     syn.delay = rng.uniform(0, float(params.conn.delay_input_max), len(syn)) * second
-    exc_inh, inh_exc = _lateral(params, exc, inh)
+    exc_inh, inh_exc = lateral(params, exc, inh)
     counts = SpikeMonitor(exc, record=False, name="ref_counts")
     net = Network(inputs, exc, inh, syn, exc_inh, inh_exc, counts)
     return net, inputs, syn, counts

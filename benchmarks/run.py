@@ -52,7 +52,8 @@ def worker(config: dict) -> dict:
 
 def _diehlsim(params, config, images, test_images) -> dict:
     from diehlsim.protocol import run_phase
-    from diehlsim.simulation import Simulator, initial_state
+    from diehlsim.models.network import initial_state
+    from diehlsim.simulation import Simulator
 
     from brian2 import prefs
 
@@ -151,7 +152,7 @@ def plan(sizes, train_images, include_runtime, include_reference, threads_list) 
 
 def _gpu_available() -> bool:
     try:
-        from diehlsim import cuda
+        from diehlsim.devices import cuda
 
         cuda.check_gpu()
         return True

@@ -23,7 +23,9 @@ from diehlsim.analysis.metrics import evaluation_metrics
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.parameters import NetworkParameters, default_parameters
 from diehlsim.protocol import PhaseResult, run_phase, stdp_rate_at, stream_indices
-from diehlsim.simulation import DEVICES, NetworkState, Simulator, initial_state
+from diehlsim.models.network import initial_state
+from diehlsim.models.state import NetworkState
+from diehlsim.simulation import DEVICES, Simulator
 
 DEFAULT_SLOTS = 250
 

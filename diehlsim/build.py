@@ -26,36 +26,18 @@ BUILD_DEVICES = ("cpp_standalone", "cuda_standalone")
 INPUT_SIZES = (784, 1024)
 MANIFEST = "diehlsim_build.json"
 
-# What every run argument means (names as the binary knows them).
-RUN_ARGUMENT_MEANING = {
-    "stimulus.values": "the chunk's images: slots x n_input input rates in Hz at intensity 1 "
-                       "(grey level 0..255 times 1/8 Hz: the pixel, or its "
-                       "protocol.input_transform), row k = image k, unused rows 0",
-    "controller.n_images": "how many rows of stimulus.values hold images (<= slots)",
-    "controller.image_index": "row of the first image to present (0)",
-    "controller.intensity": "input intensity of the first presentation (2 at a fresh image)",
-    "controller.repeats": "earlier presentations of the first image (0 at a fresh image)",
-    "controller.rng_seed": "seed of the random generator(s) for this chunk",
-    "excitatory.learning": "1 = STDP and theta adaptation on, 0 = frozen (labelling, test)",
-    "excitatory.stdp_rate": "factor on every STDP weight change (1 = the original rate; a "
-                            "training schedule lowers it chunk by chunk)",
-    "input_exc.step_offset": "absolute time step at which this chunk starts (every run "
-                             "starts at t = 0; lastpre is counted in absolute steps)",
-    "input_exc.w": "input -> excitatory weights, synapse k = input k // n_exc to neuron "
-                   "k % n_exc (row-major n_input x n_exc)",
-    "input_exc.delay": "input -> excitatory delays in seconds, same order as input_exc.w",
-    "input_exc.lastpre": "absolute time step of the last presynaptic arrival per synapse "
-                         "(-1e12 = none yet)",
-    "excitatory.theta": "adaptive thresholds in volts",
-    "excitatory.v": "excitatory membrane potentials in volts",
-    "excitatory.ge": "excitatory conductances (units of the leak)",
-    "excitatory.gi": "inhibitory conductances of the excitatory layer",
-    "excitatory.post1": "postsynaptic STDP trace 1",
-    "excitatory.post2": "postsynaptic STDP trace 2",
-    "inhibitory.v": "inhibitory membrane potentials in volts",
-    "inhibitory.ge": "excitatory conductances of the inhibitory layer",
-    "inhibitory.gi": "inhibitory conductances of the inhibitory layer",
-}
+
+
+def _default_meanings() -> dict:
+    from diehlsim.models.network import state_table
+    from diehlsim.models.parameters import default_parameters
+
+    return {row.run_name: row.meaning for row in state_table(default_parameters())}
+
+
+#: What every run argument of the default network means (names as the binary knows them);
+#: a network's own rows come from its state table.
+RUN_ARGUMENT_MEANING = _default_meanings()
 
 # Code objects the protocol needs in the generated sources, and a variable each must touch.
 PROTOCOL_CODE = {
@@ -82,70 +64,35 @@ class BuildResult:
 
 
 # -- run arguments ---------------------------------------------------------------------
-def _run_arg_name(key) -> str:
-    from brian2 import TimedArray
-
-    if isinstance(key, TimedArray):
-        return f"{key.name}.values"
-    name = f"{key.group_name}.{key.name}"
-    if name.endswith("_pre.delay"):  # as simulation._command_line_args names it
-        name = name[: -len("_pre.delay")] + ".delay"
-    return name
-
-
 def run_argument_table(sim) -> list[dict]:
-    """Every run argument the simulator passes per chunk: name, dtype, size, unit, meaning
-    (the same keys as ``Simulator._run_standalone``; sizes from the values it passes)."""
+    """Every run argument the simulator passes per chunk, from its state table: name,
+    dtype, size, unit, meaning."""
     from brian2 import TimedArray
     from brian2.units.fundamentalunits import get_unit
 
-    from diehlsim.simulation import initial_state
+    from diehlsim.models.network import initial_state
 
-    m = sim.model
-    values = {m.stimulus: np.zeros((sim.slots, sim.params.n_input))}
-    for key in (m.controller.n_images, m.controller.image_index, m.controller.intensity,
-                m.controller.repeats, m.controller.rng_seed, m.exc.learning,
-                m.exc.stdp_rate, m.input_exc.step_offset):
-        values[key] = 0
-    values.update(sim._array_args(initial_state(sim.params, 0)))
+    stimulus = np.zeros((sim.slots, sim.params.n_input))
+    values = sim.chunk_values(stimulus, 0, initial_state(sim.params, 0), False, 0, 1.0, 0)
     rows = []
-    for key, value in values.items():
-        if isinstance(key, TimedArray):
-            dtype, dim = key.values.dtype, key.dim
+    for row, value in values.items():
+        target = sim.target(row)
+        if isinstance(target, TimedArray):
+            dtype, dim = target.values.dtype, target.dim
         else:
-            dtype, dim = key.variable.dtype, key.variable.dim
-        name = _run_arg_name(key)
+            dtype, dim = target.variable.dtype, target.variable.dim
         unit = "1" if dim.is_dimensionless else str(get_unit(dim))
-        rows.append({"name": name, "dtype": np.dtype(dtype).name,
+        rows.append({"name": row.run_name, "dtype": np.dtype(dtype).name,
                      "size": int(np.size(np.asarray(value))), "unit": unit,
-                     "meaning": RUN_ARGUMENT_MEANING.get(name, "")})
+                     "meaning": row.meaning})
     return rows
 
 
-def result_files(sim) -> dict:
-    """What the binary writes under ``results/`` (raw arrays; monitors grow per run)."""
-    dev = sim._device if hasattr(sim, "_device") else None
-    if dev is None:
-        from brian2 import get_device
-
-        dev = get_device()
-    m = sim.model
-    wanted = {
-        "input_exc.w": m.input_exc.variables["w"],
-        "input_exc.delay": m.input_exc.pre.variables["delay"],
-        "input_exc.lastpre": m.input_exc.variables["lastpre"],
-        "excitatory.theta": m.exc.variables["theta"],
-        "excitatory.v": m.exc.variables["v"],
-        "excitatory.ge": m.exc.variables["ge"],
-        "excitatory.gi": m.exc.variables["gi"],
-        "excitatory.post1": m.exc.variables["post1"],
-        "excitatory.post2": m.exc.variables["post2"],
-        "inhibitory.v": m.inh.variables["v"],
-        "inhibitory.ge": m.inh.variables["ge"],
-        "inhibitory.gi": m.inh.variables["gi"],
+def _monitored(model) -> dict:
+    """What the binary records per run besides the state (monitors grow per run)."""
+    m = model
+    return {
         "controller.image_index": m.controller.variables["image_index"],
-        "controller.intensity": m.controller.variables["intensity"],
-        "controller.repeats": m.controller.variables["repeats"],
         "presentations.t": m.presentations.variables["t"],
         "presentations.image_index": m.presentations.variables["image_index"],
         "presentations.intensity": m.presentations.variables["intensity"],
@@ -154,10 +101,20 @@ def result_files(sim) -> dict:
         "exc_spikes.i": m.exc_spikes.variables["i"],
         "exc_spikes.t": m.exc_spikes.variables["t"],
     }
+
+
+def result_files(sim) -> dict:
+    """What the binary writes under ``results/``: the carried state of the table, then the
+    monitors (raw arrays)."""
+    from diehlsim.models.state import carried_rows
+
+    wanted = {row.run_name: sim.target(row).variable for row in carried_rows(sim.table)}
+    wanted.update(_monitored(sim.model))
     out = {}
     for label, var in wanted.items():
         try:
-            out[label] = {"file": dev.get_array_filename(var), "dtype": np.dtype(var.dtype).name}
+            out[label] = {"file": sim.device.get_array_filename(var),
+                          "dtype": np.dtype(var.dtype).name}
         except (KeyError, AttributeError):
             continue
     return out
@@ -237,7 +194,7 @@ def build_project(out, device: str = "cpp_standalone", n_exc: int = 100,
                   portable: bool = False, gpu_id: int = 0, threads: int = 0,
                   overrides: dict | None = None) -> BuildResult:
     """Write the standalone project for ``n_exc`` neurons into ``out`` (and compile it)."""
-    from diehlsim import cuda
+    from diehlsim.devices import cuda
     from diehlsim.models.parameters import default_parameters
     from diehlsim.simulation import Simulator
 
@@ -275,7 +232,7 @@ def build_project(out, device: str = "cpp_standalone", n_exc: int = 100,
             f"compiling {out} failed ({exc}); run 'make' in {out} to see the compiler's "
             f"messages") from None
     total = time.perf_counter() - start
-    dev = sim._device if hasattr(sim, "_device") else None
+    dev = sim.device
     compile_s = None
     if compile and dev is not None:
         compile_s = getattr(dev, "timers", {}).get("compile", {}).get("make")

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from diehlsim.encoding import check_images, rates_per_intensity
+from diehlsim.models.encoding import check_images, rates_per_intensity
 from diehlsim.seeds import chunk_seed
-from diehlsim.simulation import NetworkState, Simulator
+from diehlsim.models.state import NetworkState
+from diehlsim.simulation import Simulator
 
 
 @dataclass

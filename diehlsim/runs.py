@@ -29,7 +29,7 @@ import pandas as pd
 from diehlsim import io
 from diehlsim.errors import RunDirectoryError
 from diehlsim.models.parameters import NetworkParameters, parameters_from_json, parameters_to_json
-from diehlsim.simulation import NetworkState
+from diehlsim.models.state import NetworkState
 
 TRAIN_RESPONSES = "train_responses"
 
@@ -95,6 +95,7 @@ def load_state(run_dir: Path, name: str = "state.npz") -> NetworkState:
         return NetworkState.from_arrays(data)
 
 
+
 def save_train_responses(run_dir: Path, chunk: int, counts, image_index) -> None:
     """One compressed file per chunk, so a resumed run simply adds the chunks it runs."""
     folder = Path(run_dir) / TRAIN_RESPONSES
@@ -128,6 +129,9 @@ class Checkpoint:
     log: list = field(default_factory=list)
 
 
+_CHECKPOINT_ONLY = ("position", "chunk", "log")
+
+
 def save_checkpoint(run_dir: Path, checkpoint: Checkpoint) -> None:
     """checkpoint.npz holds state + position in one file, so it is replaced in one rename."""
     arrays = checkpoint.state.to_arrays()
@@ -146,7 +150,8 @@ def load_checkpoint(run_dir: Path) -> Checkpoint:
             f"{run_dir} has no checkpoint.npz to resume from; start a new run with "
             f"`diehlsim train --out {run_dir} --force ...`")
     with np.load(path) as data:
-        state = NetworkState.from_arrays(data)
+        state = NetworkState.from_arrays(
+            {k: data[k] for k in data.files if k not in _CHECKPOINT_ONLY})
         log = [ChunkLog(**row) for row in json.loads(str(data["log"]))]
         return Checkpoint(int(data["position"]), int(data["chunk"]), state, log)
 

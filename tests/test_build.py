@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from diehlsim import cuda
+from diehlsim.devices import cuda
 from diehlsim.build import (
     MANIFEST,
     RUN_ARGUMENT_MEANING,
@@ -108,7 +108,8 @@ def test_run_argument_table_matches_what_the_simulator_passes(tmp_path, monkeypa
                                                                 brian_state):
     from brian2 import get_device
 
-    from diehlsim.simulation import Simulator, initial_state
+    from diehlsim.models.network import initial_state
+    from diehlsim.simulation import Simulator
 
     params = default_parameters(3, 784)
     sim = Simulator(params, "cpp_standalone", slots=2, build_dir=tmp_path / "cpp",
@@ -152,7 +153,8 @@ def test_cuda_code_generation_and_no_gpu_error(tmp_path, monkeypatch, brian_stat
         pytest.skip("a GPU is usable here: the no-GPU error cannot be provoked")
     from brian2 import prefs
 
-    from diehlsim.simulation import Simulator, initial_state
+    from diehlsim.models.network import initial_state
+    from diehlsim.simulation import Simulator
 
     def no_nvcc():
         raise ToolchainError("nvcc was not found (test)")

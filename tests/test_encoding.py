@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 from brian2 import ms
 
-from diehlsim.encoding import transform_images
+from diehlsim.models.encoding import transform_images
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.parameters import default_parameters, parameters_from_json, parameters_to_json
 from diehlsim.protocol import run_phase
-from diehlsim.simulation import Simulator, initial_state
+from diehlsim.models.network import initial_state
+from diehlsim.simulation import Simulator
 
 # mean 100; deviations -100, 0, 100, 0; std sqrt(2 * 100**2 / 4) = 70.71
 IMAGE = np.array([[0, 100, 200, 100]], np.uint8)

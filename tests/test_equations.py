@@ -181,17 +181,17 @@ def test_refractory_condition_clamps_the_same_steps_as_brian2_quantity_refractor
     the state updaters); it must clamp exactly the steps Brian2's ``refractory=5*ms`` does."""
     from brian2 import Network, SpikeMonitor
 
-    from diehlsim.models import equations as eq
+    from diehlsim.models import excitatory, inhibitory
 
     params = default_parameters(2, 4, "triplet")
     defaultclock.dt = params.protocol.dt
     if layer == "exc":
-        section, spec = params.exc, (eq.EXCITATORY, eq.EXCITATORY_THRESHOLD, eq.EXCITATORY_RESET)
+        section, spec = params.exc, (excitatory.EQUATIONS, excitatory.THRESHOLD, excitatory.RESET)
         v_rest_above = -30 * mV  # threshold -52 mV: fires again ~46 ms after each reset
     else:
-        section, spec = params.inh, (eq.INHIBITORY, eq.INHIBITORY_THRESHOLD, eq.INHIBITORY_RESET)
+        section, spec = params.inh, (inhibitory.EQUATIONS, inhibitory.THRESHOLD, inhibitory.RESET)
         v_rest_above = -30 * mV  # threshold -40 mV: fires again ~4 ms after each reset
-    ours = _free_running_group(section, *spec, eq.REFRACTORY, v_rest_above)
+    ours = _free_running_group(section, *spec, excitatory.REFRACTORY, v_rest_above)
     brian = _free_running_group(section, *spec, section.refractory, v_rest_above)
     monitors = [StateMonitor(g, "v", record=True) for g in (ours, brian)]
     spikes = [SpikeMonitor(g) for g in (ours, brian)]

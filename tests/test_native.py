@@ -11,9 +11,10 @@ import sys
 import numpy as np
 import pytest
 
-from diehlsim import native
+from diehlsim.devices import native
 from diehlsim.models.parameters import default_parameters
-from diehlsim.simulation import Simulator, initial_state
+from diehlsim.models.network import initial_state
+from diehlsim.simulation import Simulator
 
 CPP_TIMEOUT_S = 1200
 # GCC 12 does not know znver4; its ISA (AVX-512 on Zen) is then checked on znver3 tuning.

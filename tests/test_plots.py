@@ -197,16 +197,16 @@ def test_information_figures_without_a_recording_draw_no_raster(tmp_path):
 
 def test_run_figures_draw_the_trained_network_and_its_confusion_matrix(tmp_path):
     from diehlsim import runs
-    from diehlsim.simulation import NetworkState
+    from diehlsim.models.state import NetworkState
 
     run = tmp_path / "run"
     run.mkdir()
     matrix = np.full((N_INPUT, N_EXC), 0.1)
     vector = np.zeros(N_EXC)
-    runs.save_state(run, NetworkState(
+    runs.save_state(run, NetworkState(dict(
         weights=matrix, delays=matrix, lastpre=matrix, theta=vector + 0.02, exc_v=vector,
         exc_ge=vector, exc_gi=vector, exc_post1=vector, exc_post2=vector, inh_v=vector,
-        inh_ge=vector, inh_gi=vector))
+        inh_ge=vector, inh_gi=vector, intensity=2.0, repeats=0)))
     (run / "metrics.json").write_text(json.dumps({"confusion": np.eye(10).tolist(),
                                                   "accuracy_all": 1.0}))
     paths = figures.run_figures(run, tmp_path / "figures", "mnist")

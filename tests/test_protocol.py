@@ -13,12 +13,14 @@ import numpy as np
 import pytest
 from brian2 import StateMonitor, ms
 
-from diehlsim.encoding import rates_per_intensity
+from diehlsim.models.encoding import rates_per_intensity
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.parameters import default_parameters
 from diehlsim.protocol import run_phase, stdp_rate_at
 from diehlsim.seeds import chunk_seed
-from diehlsim.simulation import NetworkState, Simulator, initial_state
+from diehlsim.models.network import initial_state
+from diehlsim.models.state import NetworkState
+from diehlsim.simulation import Simulator
 
 N_INPUT, N_EXC = 16, 4
 SHORT = {"protocol__presentation_time": 40 * ms, "protocol__rest_time": 20 * ms}

@@ -18,10 +18,11 @@ from diehlsim import api, io, runs
 from diehlsim.cli import build_parser
 from diehlsim.cli import main as cli_main
 from diehlsim.commands import model_overrides
-from diehlsim.encoding import check_images
+from diehlsim.models.encoding import check_images
 from diehlsim.errors import ConfigurationError, RunDirectoryError, ToolchainError
 from diehlsim.models.parameters import default_parameters, parse_parameter
-from diehlsim.simulation import Simulator, initial_state
+from diehlsim.models.network import initial_state
+from diehlsim.simulation import Simulator
 
 # --stdp-rate-final 0: the falling STDP rate must continue across the resume as well
 TRAIN = ["train", "--dataset", "mnist-sample", "--neurons", "6", "--train-samples", "24",

@@ -8,16 +8,17 @@ spikes and the same state up to floating-point round-off.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 
 import numpy as np
 import pytest
 from brian2 import ms, set_device
 
-from diehlsim.encoding import rates_per_intensity
+from diehlsim.models.encoding import rates_per_intensity
 from diehlsim.models.parameters import default_parameters
-from diehlsim.simulation import NetworkState, Simulator, initial_state
+from diehlsim.models.network import initial_state
+from diehlsim.models.state import NetworkState
+from diehlsim.simulation import Simulator
 
 N_INPUT, N_EXC, SLOTS = 16, 4, 3
 PARAMS = default_parameters(N_EXC, N_INPUT, "triplet", protocol__start_intensity=100.0,
@@ -107,7 +108,7 @@ def test_standalone_reruns_with_new_arguments_without_recompiling(standalone):
     # a different image and learning off: a blank is re-presented at rising intensity, and
     # weights and theta stay where the first chunk left them
     # (a new image starts at the start intensity, wherever the first chunk stopped)
-    learnt = dataclasses.replace(learnt, intensity=100.0, repeats=0)
+    learnt = learnt.replace(intensity=100.0, repeats=0)
     blank_result, frozen = standalone.run_chunk(rates(BLANK), learnt, learning=False, seed=3)
     np.testing.assert_array_equal(blank_result.n_spikes, [0, 0, 0])
     np.testing.assert_array_equal(blank_result.intensity, [100.0, 101.0, 102.0])
@@ -120,7 +121,7 @@ def test_standalone_reruns_with_new_arguments_without_recompiling(standalone):
     assert (frozen.intensity, frozen.repeats) == (103.0, 3)
 
     # another image, learning on again
-    frozen = dataclasses.replace(frozen, intensity=100.0, repeats=0)
+    frozen = frozen.replace(intensity=100.0, repeats=0)
     half_result, after = standalone.run_chunk(rates(HALF), frozen, learning=True, seed=4)
     assert half_result.n_spikes.sum() > 0
     assert half_result.intensity[0] == 100.0 and half_result.image[0] == 0

@@ -1,7 +1,7 @@
 """The four STDP rules against weight changes computed by hand for scripted spike times.
 
 A minimal Brian2 network uses the model's own code: the input synapse equations and
-on-pre statements of :mod:`diehlsim.models.equations`, the rule's ``pre_code()`` and
+on-pre statements of :mod:`diehlsim.models.stdp`, the rule's ``pre_code()`` and
 ``post_code()``, and a postsynaptic group with the excitatory layer's ``post1``/``post2``
 trace equations and reset. Presynaptic spikes come from a SpikeGeneratorGroup through
 known per-synapse delays; the postsynaptic neuron fires exactly at scripted time steps.
@@ -32,8 +32,8 @@ from brian2 import (
 )
 
 from diehlsim.errors import ConfigurationError
-from diehlsim.models import equations as eq
-from diehlsim.models.stdp import RULES, get_rule
+from diehlsim.models import excitatory
+from diehlsim.models.stdp import RULES, SYNAPSE, SYNAPSE_ON_PRE, get_rule
 
 DT_MS = 0.5
 FIRE_STEPS = 1000  # scripted postsynaptic spikes: up to 500 ms
@@ -42,9 +42,9 @@ W_MAX = 1.0
 # The excitatory layer's trace equations, learning flag and STDP rate factor, and the trace
 # part of its reset.
 POST_MODEL = "\n".join(
-    line for line in eq.EXCITATORY.splitlines()
+    line for line in excitatory.EQUATIONS.splitlines()
     if line.startswith(("dpost1/dt", "dpost2/dt", "learning", "stdp_rate"))) + "\nge : 1\n"
-POST_RESET = "\n".join(line for line in eq.EXCITATORY_RESET.splitlines()
+POST_RESET = "\n".join(line for line in excitatory.RESET.splitlines()
                        if line.startswith(("post1", "post2")))
 
 
@@ -89,8 +89,8 @@ def simulate(rule_name: str, pre_spikes_ms, post_ms, delays_ms, w0, *, learning=
                                   "tau_post2": params["tau_post2"]}, name="post")
     post.learning = learning
     post.stdp_rate = stdp_rate
-    syn = Synapses(pre, post, model=eq.INPUT_SYNAPSE,
-                   on_pre=eq.INPUT_SYNAPSE_ON_PRE + rule.pre_code(), on_post=rule.post_code(),
+    syn = Synapses(pre, post, model=SYNAPSE,
+                   on_pre=SYNAPSE_ON_PRE + rule.pre_code(), on_post=rule.post_code(),
                    namespace={**params, "w_max": W_MAX}, name="syn")
     syn.connect()
     syn.lastpre = -1e12  # as build_network: "no arrival yet"

@@ -1,0 +1,7 @@
+"""The model: its components (neurons, inputs, plasticity, the protocol's controller), the
+state table they contribute to, the network assembled from them and its parameters.
+
+Importing the package registers the built-in components.
+"""
+
+from diehlsim.models import excitatory, inhibitory, poisson, stdp  # noqa: F401  (register)

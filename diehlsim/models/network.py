@@ -1,37 +1,77 @@
-"""Brian2 objects of the Diehl & Cook (2015) network with its protocol in generated code.
+"""The network assembled from its components, with the protocol in generated code.
 
-:func:`build_network` creates every group, synapse set and monitor with a fixed name and
-collects them in a :class:`DiehlCookNetwork`. Nothing here depends on the device: the same
-objects run on ``runtime``, ``cpp_standalone`` and ``cuda_standalone``.
+:func:`build_network` creates the components that ``params.components`` names (excitatory
+and inhibitory neuron models, input, learning rule), the projections between them, the
+controller and the monitors, each with a fixed name, and collects them in a
+:class:`DiehlCookNetwork`. :func:`state_table` lists the rows of the state table that the
+same components contribute. Nothing here depends on the device: the same objects run on
+``runtime``, ``cpp_standalone`` and ``cuda_standalone``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 from brian2 import (
-    Hz,
     Network,
     NeuronGroup,
+    Quantity,
     SpikeMonitor,
     StateMonitor,
     Synapses,
     TimedArray,
-    linked_var,
+    ms,
     second,
 )
 
-from diehlsim.models import equations as eq
-from diehlsim.models.parameters import NetworkParameters
-from diehlsim.models.stdp import get_rule
+from diehlsim.models import components, controller, stdp
+from diehlsim.models.state import (
+    SYNAPSES,
+    NetworkState,
+    StateVariable,
+    constant,
+    initial_values,
+    setting,
+)
+from diehlsim.models.units import q
+
+# Weight normalisation at the start of every presentation (only while learning), in three
+# sweeps over the synapses per presentation rather than a (summed) variable every step.
+# The factor is computed once per neuron, so the synapse sweep only multiplies.
+NORMALISE_RESET = "colsum = 0"
+NORMALISE_SUM = "colsum_post += w"
+NORMALISE_FACTOR = (
+    "colscale = 1 + learning * (weight_sum_target / (colsum + int(colsum == 0)) - 1)")
+NORMALISE_SCALE = "w = w * colscale_post"
+
+INPUT_SYNAPSES = "input_exc"
+
+
+@dataclass(frozen=True)
+class ConnectionParameters:
+    """Weights and delays of the three projections (conductances in units of the leak)."""
+
+    w_input_min: float = 0.003  # the original initial weights are U(0, 0.3) + 0.003
+    w_input_max: float = 0.303
+    w_max: float = 1.0
+    delay_input_min: Quantity = q(0 * ms)
+    delay_input_max: Quantity = q(10 * ms)
+    w_exc_inh: float = 10.4
+    w_inh_exc: float = 17.0
+    # Column sum of every excitatory neuron's input weights at the start of each presentation.
+    # 78 is the original's value for 784 inputs (0.1 per input); see normalisation_target().
+    weight_sum: float = 78.0
+
+    UNITS: ClassVar[dict] = {"delay_input_min": ms, "delay_input_max": ms}
 
 
 @dataclass
 class DiehlCookNetwork:
     """The Brian2 objects of one network; ``net`` is the Brian2 ``Network`` to run."""
 
-    params: NetworkParameters
+    params: object  # NetworkParameters
     capacity: int  # images the stimulus TimedArray holds per chunk
     net: Network
     stimulus: TimedArray
@@ -45,80 +85,51 @@ class DiehlCookNetwork:
     counter: Synapses
     presentations: SpikeMonitor  # one "spike" of the controller per presentation
     exc_spikes: SpikeMonitor
+    input_model: components.InputModel
+    table: list[StateVariable]
     input_spikes: SpikeMonitor | None = None
     state_monitor: StateMonitor | None = None
     extra: dict = field(default_factory=dict)
 
 
-def _namespace(section) -> dict:
-    return {name: getattr(section, name) for name in section.__dataclass_fields__}
+def _chosen(params) -> dict:
+    return {kind: components.get(kind, params.components[kind]) for kind in components.KINDS}
 
 
-def _excitatory(params: NetworkParameters, rule_params: dict) -> NeuronGroup:
-    exc = params.exc
-    threshold = eq.EXCITATORY_THRESHOLD
-    if exc.spike_lockout > exc.refractory:
-        threshold += eq.EXCITATORY_LOCKOUT
-    namespace = {**_namespace(exc), "tau_post1": rule_params["tau_post1"],
-                 "tau_post2": rule_params["tau_post2"],
-                 "weight_sum_target": params.normalisation_target()}
-    group = NeuronGroup(params.n_exc, eq.EXCITATORY, threshold=threshold,
-                        reset=eq.EXCITATORY_RESET, refractory=eq.REFRACTORY,
-                        method=params.protocol.integration, namespace=namespace, name="excitatory")
-    group.v = exc.v_rest + exc.v_init_offset
-    group.theta = exc.theta_init
-    group.learning = 1
-    group.stdp_rate = 1
-    return group
+def synapse_rows(params) -> list[StateVariable]:
+    conn = params.conn
+
+    def uniform(low, high):
+        return lambda p, rng, shape: rng.uniform(float(low), float(high), size=shape)
+
+    return [
+        setting(INPUT_SYNAPSES, "step_offset", "absolute time step at which this chunk "
+                "starts (every run starts at t = 0; lastpre is counted in absolute steps)"),
+        StateVariable(INPUT_SYNAPSES, "w", 1, "input -> excitatory weights, synapse k = input "
+                      "k // n_exc to neuron k % n_exc (row-major n_input x n_exc)",
+                      key="weights", shape=SYNAPSES,
+                      initial=uniform(conn.w_input_min, conn.w_input_max)),
+        StateVariable(INPUT_SYNAPSES, "delay", second, "input -> excitatory delays in seconds, "
+                      "same order as input_exc.w", key="delays", shape=SYNAPSES,
+                      initial=uniform(conn.delay_input_min, conn.delay_input_max)),
+        StateVariable(INPUT_SYNAPSES, "lastpre", 1, "absolute time step of the last "
+                      "presynaptic arrival per synapse (-1e12 = none yet)", key="lastpre",
+                      shape=SYNAPSES, initial=constant(-1e12)),
+    ]
 
 
-def _inhibitory(params: NetworkParameters) -> NeuronGroup:
-    inh = params.inh
-    group = NeuronGroup(params.n_exc, eq.INHIBITORY, threshold=eq.INHIBITORY_THRESHOLD,
-                        reset=eq.INHIBITORY_RESET, refractory=eq.REFRACTORY,
-                        method=params.protocol.integration, namespace=_namespace(inh), name="inhibitory")
-    group.v = inh.v_rest + inh.v_init_offset
-    return group
+def state_table(params) -> list[StateVariable]:
+    """Every variable a chunk of this network reads or writes, from its components.
 
-
-def _controller(params: NetworkParameters) -> NeuronGroup:
-    protocol = params.protocol
-    namespace = {
-        "min_spikes": protocol.min_spikes, "max_repeats": protocol.max_repeats,
-        "start_intensity": protocol.start_intensity, "intensity_step": protocol.intensity_step,
-        "steps_on": int(round(protocol.presentation_time / protocol.dt)),
-    }
-    group = NeuronGroup(1, eq.CONTROLLER, threshold=eq.CONTROLLER_END,
-                        reset=eq.CONTROLLER_DECIDE, namespace=namespace, name="controller")
-    group.intensity = protocol.start_intensity
-    # The decision must see the excitatory spikes of the presentation's last step, which are
-    # counted in the 'synapses' slot: evaluate it after the synapses.
-    group.thresholder["spike"].when = "after_synapses"
-    group.resetter["spike"].when = "after_synapses"
-    group.resetter["spike"].order = 2
-    group.run_regularly(eq.CONTROLLER_SLOT_START, dt=protocol.slot_time, when="start",
-                        order=0, name="controller_slot_start")
-    return group
-
-
-def _inputs(params: NetworkParameters, controller: NeuronGroup, stimulus: TimedArray):
-    n = params.n_input
-    namespace = {"stimulus": stimulus}
-    if params.protocol.input_generator == "bernoulli":
-        group = NeuronGroup(n, eq.INPUT, threshold=eq.INPUT_THRESHOLD_BERNOULLI,
-                            namespace=namespace, name="inputs")
-    else:
-        group = NeuronGroup(n, eq.INPUT + eq.INPUT_GEOMETRIC_STATE,
-                            threshold=eq.INPUT_THRESHOLD_GEOMETRIC,
-                            reset=eq.INPUT_RESET_GEOMETRIC, namespace=namespace, name="inputs")
-        # After the controller (order 0) has set image and intensity for this slot.
-        group.run_regularly(eq.INPUT_GEOMETRIC_START, dt=params.protocol.slot_time,
-                            when="start", order=1, name="inputs_slot_start")
-    zeros = np.zeros(n, dtype=int)
-    group.image_index = linked_var(controller, "image_index", index=zeros)
-    group.intensity = linked_var(controller, "intensity", index=zeros)
-    group.input_on = linked_var(controller, "input_on", index=zeros)
-    return group
+    Settings first (in the order the driver documents them), then the carried state; the
+    input weights come before their delays, which fixes the initial random numbers.
+    """
+    chosen = _chosen(params)
+    rows = (chosen["input"].state(params) + controller.state(params)
+            + chosen["excitatory"].state(params) + synapse_rows(params)
+            + chosen["inhibitory"].state(params))
+    settings = [r for r in rows if not r.carried]
+    return settings + [r for r in rows if r.carried]
 
 
 def _summing_codeobj_class():
@@ -138,26 +149,29 @@ def _summing_codeobj_class():
     return CUDAStandaloneAtomicsCodeObject
 
 
-def _input_synapses(params, inputs, exc, rule, rule_params) -> Synapses:
+def input_synapses(params, inputs, exc, rule, rule_params) -> Synapses:
+    """All-to-all input -> excitatory synapses with the rule's updates and the weight
+    normalisation before every presentation."""
     namespace = {**rule_params, "w_max": params.conn.w_max}
-    syn = Synapses(inputs, exc, model=eq.INPUT_SYNAPSE,
-                   on_pre=eq.INPUT_SYNAPSE_ON_PRE + rule.pre_code(),
-                   on_post=rule.post_code(), namespace=namespace, name="input_exc")
+    syn = Synapses(inputs, exc, model=stdp.SYNAPSE,
+                   on_pre=stdp.SYNAPSE_ON_PRE + rule.pre_code(),
+                   on_post=rule.post_code(), namespace=namespace, name=INPUT_SYNAPSES)
     syn.connect()  # all-to-all; synapse k connects input k // n_exc to neuron k % n_exc
     syn.lastpre = -1e12  # "no arrival yet": x_pre = 0
     slot = params.protocol.slot_time
-    exc.run_regularly(eq.NORMALISE_RESET, dt=slot, when="start", order=1,
+    exc.run_regularly(NORMALISE_RESET, dt=slot, when="start", order=1,
                       name="normalise_reset")
-    syn.run_regularly(eq.NORMALISE_SUM, dt=slot, when="start", order=2, name="normalise_sum",
+    syn.run_regularly(NORMALISE_SUM, dt=slot, when="start", order=2, name="normalise_sum",
                       codeobj_class=_summing_codeobj_class())
-    exc.run_regularly(eq.NORMALISE_FACTOR, dt=slot, when="start", order=3,
+    exc.run_regularly(NORMALISE_FACTOR, dt=slot, when="start", order=3,
                       name="normalise_factor")
-    syn.run_regularly(eq.NORMALISE_SCALE, dt=slot, when="start", order=4,
+    syn.run_regularly(NORMALISE_SCALE, dt=slot, when="start", order=4,
                       name="normalise_scale")
     return syn
 
 
-def _lateral(params: NetworkParameters, exc: NeuronGroup, inh: NeuronGroup):
+def lateral(params, exc: NeuronGroup, inh: NeuronGroup):
+    """Each excitatory neuron drives its inhibitory partner, which inhibits all others."""
     exc_inh = Synapses(exc, inh, on_pre="ge_post += w_exc_inh",
                        namespace={"w_exc_inh": params.conn.w_exc_inh}, name="exc_inh")
     exc_inh.connect(j="i")
@@ -167,30 +181,41 @@ def _lateral(params: NetworkParameters, exc: NeuronGroup, inh: NeuronGroup):
     return exc_inh, inh_exc
 
 
-def build_network(params: NetworkParameters, capacity: int, *, record_input: bool = False,
+def layers(params, rule_params: dict):
+    """The excitatory and inhibitory groups of the chosen neuron models."""
+    chosen = _chosen(params)
+    exc = chosen["excitatory"].build(params, {
+        "tau_post1": rule_params["tau_post1"], "tau_post2": rule_params["tau_post2"],
+        "weight_sum_target": params.normalisation_target()})
+    inh = chosen["inhibitory"].build(params, {})
+    return exc, inh
+
+
+def build_network(params, capacity: int, *, record_input: bool = False,
                   state_variables: tuple[str, ...] = (), state_neurons=None) -> DiehlCookNetwork:
     """Create the network for chunks of up to ``capacity`` images.
 
     ``record_input`` adds a SpikeMonitor on the input layer; ``state_variables`` a
     StateMonitor of those excitatory variables for ``state_neurons`` (default: neuron 0).
     """
-    rule = get_rule(params.stdp_rule)
+    chosen = _chosen(params)
+    rule = chosen["plasticity"]
     rule_params = rule.parameters(params.stdp)
-    stimulus = TimedArray(np.zeros((capacity, params.n_input)) * Hz, dt=1 * second,
-                          name="stimulus")
-    controller = _controller(params)
-    inputs = _inputs(params, controller, stimulus)
-    exc = _excitatory(params, rule_params)
-    inh = _inhibitory(params)
-    input_exc = _input_synapses(params, inputs, exc, rule, rule_params)
-    exc_inh, inh_exc = _lateral(params, exc, inh)
-    counter = Synapses(exc, controller, on_pre="n_spikes_post += 1", name="spike_counter")
+    input_model = chosen["input"]
+    stimulus = TimedArray(np.zeros((capacity, params.n_input)) * input_model.stimulus_unit,
+                          dt=1 * second, name="stimulus")
+    control = controller.build(params)
+    inputs = input_model.build(params, control, stimulus)
+    exc, inh = layers(params, rule_params)
+    input_exc = input_synapses(params, inputs, exc, rule, rule_params)
+    exc_inh, inh_exc = lateral(params, exc, inh)
+    counter = Synapses(exc, control, on_pre="n_spikes_post += 1", name="spike_counter")
     counter.connect()
     presentations = SpikeMonitor(
-        controller, variables=["image_index", "intensity", "repeats", "n_spikes"],
+        control, variables=["image_index", "intensity", "repeats", "n_spikes"],
         when="after_synapses", order=1, name="presentations")
     exc_spikes = SpikeMonitor(exc, name="exc_spikes")
-    objects = [controller, inputs, exc, inh, input_exc, exc_inh, inh_exc, counter,
+    objects = [control, inputs, exc, inh, input_exc, exc_inh, inh_exc, counter,
                presentations, exc_spikes]
     input_spikes = state_monitor = None
     if record_input:
@@ -203,7 +228,15 @@ def build_network(params: NetworkParameters, capacity: int, *, record_input: boo
         objects.append(state_monitor)
     net = Network(*objects, name="diehl_cook")
     return DiehlCookNetwork(
-        params=params, capacity=capacity, net=net, stimulus=stimulus, controller=controller,
+        params=params, capacity=capacity, net=net, stimulus=stimulus, controller=control,
         inputs=inputs, exc=exc, inh=inh, input_exc=input_exc, exc_inh=exc_inh,
         inh_exc=inh_exc, counter=counter, presentations=presentations, exc_spikes=exc_spikes,
-        input_spikes=input_spikes, state_monitor=state_monitor)
+        input_model=input_model, table=state_table(params), input_spikes=input_spikes,
+        state_monitor=state_monitor)
+
+
+def initial_state(params, seed: int) -> NetworkState:
+    """The state before the first chunk: initial weights U(0.003, 0.303) and delays
+    U(0, 10 ms) from ``seed``, cells at rest - 40 mV, traces and conductances at 0 (each row's
+    ``initial``)."""
+    return initial_values(state_table(params), params, seed)

@@ -14,107 +14,17 @@ from dataclasses import dataclass, field
 from brian2 import Hz, Quantity, have_same_dimensions, mV, ms, second
 from brian2.units.fundamentalunits import DimensionMismatchError, fail_for_dimension_mismatch
 
-from diehlsim.encoding import INPUT_TRANSFORMS as ENCODING_TRANSFORMS
 from diehlsim.errors import ConfigurationError
+from diehlsim.models import components
+from diehlsim.models.controller import ProtocolParameters
+from diehlsim.models.encoding import INPUT_TRANSFORMS as ENCODING_TRANSFORMS
+from diehlsim.models.excitatory import ExcitatoryParameters
+from diehlsim.models.inhibitory import InhibitoryParameters
+from diehlsim.models.network import ConnectionParameters
 
-
-def _q(value: Quantity):
-    """A dataclass field defaulting to a quantity (quantities are arrays: not hashable)."""
-    return field(default_factory=lambda: value)
-
-
-@dataclass(frozen=True)
-class ExcitatoryParameters:
-    """Conductance-based LIF neurons with an adaptive threshold (layer 'Ae')."""
-
-    tau_m: Quantity = _q(100 * ms)
-    v_rest: Quantity = _q(-65 * mV)
-    v_reset: Quantity = _q(-65 * mV)
-    v_thresh: Quantity = _q(-52 * mV)
-    E_exc: Quantity = _q(0 * mV)
-    E_inh: Quantity = _q(-100 * mV)
-    tau_ge: Quantity = _q(1 * ms)
-    tau_gi: Quantity = _q(2 * ms)
-    refractory: Quantity = _q(5 * ms)
-    # Brian2 ports gate spikes with `dtimer/dt = 0.1` and `timer > 5 ms`: a 50 ms lockout.
-    # The Brian 1 original has only the 5 ms refractory clamp (lockout = refractory).
-    spike_lockout: Quantity = _q(5 * ms)
-    # The threshold is v_thresh + theta - theta_offset; theta starts at theta_init.
-    theta_init: Quantity = _q(20 * mV)
-    theta_offset: Quantity = _q(20 * mV)
-    theta_plus: Quantity = _q(0.05 * mV)
-    tau_theta: Quantity = _q(1e7 * ms)
-    # Initial membrane potential, relative to v_rest (the original starts at v_rest - 40 mV).
-    v_init_offset: Quantity = _q(-40 * mV)
-
-
-@dataclass(frozen=True)
-class InhibitoryParameters:
-    """Conductance-based LIF neurons that provide lateral inhibition (layer 'Ai')."""
-
-    tau_m: Quantity = _q(10 * ms)
-    v_rest: Quantity = _q(-60 * mV)
-    v_reset: Quantity = _q(-45 * mV)
-    v_thresh: Quantity = _q(-40 * mV)
-    E_exc: Quantity = _q(0 * mV)
-    E_inh: Quantity = _q(-85 * mV)
-    tau_ge: Quantity = _q(1 * ms)
-    tau_gi: Quantity = _q(2 * ms)
-    refractory: Quantity = _q(2 * ms)
-    v_init_offset: Quantity = _q(-40 * mV)
-
-
-@dataclass(frozen=True)
-class ConnectionParameters:
-    """Weights and delays of the three projections (conductances in units of the leak)."""
-
-    w_input_min: float = 0.003  # the original initial weights are U(0, 0.3) + 0.003
-    w_input_max: float = 0.303
-    w_max: float = 1.0
-    delay_input_min: Quantity = _q(0 * ms)
-    delay_input_max: Quantity = _q(10 * ms)
-    w_exc_inh: float = 10.4
-    w_inh_exc: float = 17.0
-    # Column sum of every excitatory neuron's input weights at the start of each presentation.
-    # 78 is the original's value for 784 inputs (0.1 per input); see normalisation_target().
-    weight_sum: float = 78.0
-
-
-@dataclass(frozen=True)
-class ProtocolParameters:
-    """Presentation protocol (run inside the generated code by the controller group)."""
-
-    dt: Quantity = _q(0.5 * ms)
-    presentation_time: Quantity = _q(350 * ms)
-    rest_time: Quantity = _q(150 * ms)
-    # rate = pixel / 8 * intensity, so intensity 2 gives at most 63.75 Hz.
-    rate_per_pixel: Quantity = _q((1 / 8) * Hz)
-    start_intensity: float = 2.0
-    intensity_step: float = 1.0
-    min_spikes: int = 5
-    # The original loops until 5 spikes come; a cap keeps a silent network from stalling.
-    # At intensity 2 + 20 = 22 (max 701 Hz per pixel) every trained network we saw responds.
-    max_repeats: int = 20
-    # How input spikes are drawn: "geometric" (one random number per spike) or "bernoulli"
-    # (one per active pixel per step). Both are the same per-step Bernoulli process.
-    input_generator: str = "geometric"
-    # Numerical method of both layers. "exponential_euler": exact decays, but the membrane sees
-    # each step's starting conductance for the whole step, which at dt/tau_ge = 0.5 gives 27 %
-    # more synaptic charge per spike than the continuous model (13 % for gi). "euler": forward
-    # Euler (Brian2's example; Brian 1's non-linear updater): ge halves per step, and the
-    # charge per spike, dt * sum(ge), equals the continuous w * tau_ge. It learned far worse
-    # here (65 % against 81 %, docs/results.md).
-    integration: str = "exponential_euler"
-    # Grey levels the rates are computed from: "none" (the pixels, as in the paper) or a
-    # per-image contrast transform for dense natural images (encoding.INPUT_TRANSFORMS).
-    input_transform: str = "none"
-    # Factor on every STDP weight change, falling linearly over the training images from 1 at
-    # the first to stdp_rate_final at the last (per chunk). 1 = a constant rate (the original).
-    stdp_rate_final: float = 1.0
-
-    @property
-    def slot_time(self) -> Quantity:
-        return self.presentation_time + self.rest_time
+#: The component each network uses unless told otherwise.
+DEFAULT_MODELS = {"excitatory_model": "diehl-cook", "inhibitory_model": "diehl-cook",
+                  "input_model": "poisson"}
 
 
 @dataclass(frozen=True)
@@ -123,12 +33,22 @@ class NetworkParameters:
 
     n_input: int = 784
     n_exc: int = 100
-    stdp_rule: str = "triplet"
+    stdp_rule: str = "triplet"  # the plasticity component
     stdp: dict = field(default_factory=dict)  # overrides of the rule's own parameters
     exc: ExcitatoryParameters = field(default_factory=ExcitatoryParameters)
     inh: InhibitoryParameters = field(default_factory=InhibitoryParameters)
     conn: ConnectionParameters = field(default_factory=ConnectionParameters)
     protocol: ProtocolParameters = field(default_factory=ProtocolParameters)
+    # The neuron and input components; ``exc`` and ``inh`` are their parameter classes.
+    excitatory_model: str = DEFAULT_MODELS["excitatory_model"]
+    inhibitory_model: str = DEFAULT_MODELS["inhibitory_model"]
+    input_model: str = DEFAULT_MODELS["input_model"]
+
+    @property
+    def components(self) -> dict:
+        """The component of each kind (:data:`diehlsim.models.components.KINDS`) by name."""
+        return {"excitatory": self.excitatory_model, "inhibitory": self.inhibitory_model,
+                "input": self.input_model, "plasticity": self.stdp_rule}
 
     def normalisation_target(self) -> float:
         """Column sum of the input weights: ``weight_sum`` scaled by ``n_input / 784``.
@@ -140,32 +60,28 @@ class NetworkParameters:
         return self.conn.weight_sum * self.n_input / 784
 
 
-# The sections of NetworkParameters: attribute name -> dataclass.
+# The parameter sections of NetworkParameters; "exc" and "inh" belong to the chosen neuron
+# models (their classes replace these defaults), the others to the network and protocol.
 _SECTIONS = {"exc": ExcitatoryParameters, "inh": InhibitoryParameters,
              "conn": ConnectionParameters, "protocol": ProtocolParameters}
+_SECTION_MODELS = {"exc": ("excitatory", "excitatory_model"),
+                   "inh": ("inhibitory", "inhibitory_model")}
 
-_UNITS = {
-    ExcitatoryParameters: {
-        "tau_m": ms, "v_rest": mV, "v_reset": mV, "v_thresh": mV, "E_exc": mV, "E_inh": mV,
-        "tau_ge": ms, "tau_gi": ms, "refractory": ms, "spike_lockout": ms, "theta_init": mV,
-        "theta_offset": mV, "theta_plus": mV, "tau_theta": ms, "v_init_offset": mV,
-    },
-    InhibitoryParameters: {
-        "tau_m": ms, "v_rest": mV, "v_reset": mV, "v_thresh": mV, "E_exc": mV, "E_inh": mV,
-        "tau_ge": ms, "tau_gi": ms, "refractory": ms, "v_init_offset": mV,
-    },
-    ConnectionParameters: {"delay_input_min": ms, "delay_input_max": ms},
-    ProtocolParameters: {
-        "dt": ms, "presentation_time": ms, "rest_time": ms, "rate_per_pixel": Hz,
-    },
-}
+
+def section_class(section: str, models: dict | None = None) -> type:
+    """The parameter class of ``section`` for the components named in ``models``."""
+    if section in _SECTION_MODELS:
+        kind, field_name = _SECTION_MODELS[section]
+        name = (models or {}).get(field_name, DEFAULT_MODELS[field_name])
+        return components.get(kind, name).parameters
+    return _SECTIONS[section]
 
 
 def check_units(params: NetworkParameters) -> None:
     """Raise ConfigurationError naming any parameter whose units are wrong or missing."""
     for section_name in _SECTIONS:
         section = getattr(params, section_name)
-        for name, unit in _UNITS[type(section)].items():
+        for name, unit in type(section).UNITS.items():
             value = getattr(section, name)
             try:
                 fail_for_dimension_mismatch(value, unit)
@@ -217,7 +133,11 @@ def default_parameters(n_exc: int = 100, n_input: int = 784, stdp_rule: str = "t
 
     Example: ``default_parameters(400, exc__spike_lockout=50 * ms)``.
     """
-    params = NetworkParameters(n_input=n_input, n_exc=n_exc, stdp_rule=stdp_rule)
+    models = {k: overrides.pop(k) for k in DEFAULT_MODELS if k in overrides}
+    components.get("plasticity", stdp_rule)  # an unknown rule fails here, naming the known
+    params = NetworkParameters(
+        n_input=n_input, n_exc=n_exc, stdp_rule=stdp_rule, **models,
+        exc=section_class("exc", models)(), inh=section_class("inh", models)())
     return with_overrides(params, **overrides)
 
 
@@ -265,9 +185,10 @@ def parse_quantity(text: str, what: str):
     return number * _UNIT_BY_NAME[unit]
 
 
-def parse_parameter(assignment: str) -> tuple[str, object]:
+def parse_parameter(assignment: str, models: dict | None = None) -> tuple[str, object]:
     """``"conn.w_inh_exc=25"`` -> ``("conn__w_inh_exc", 25.0)``, a ``default_parameters``
-    keyword. The value must match the type and units of the parameter's default."""
+    keyword. The value must match the type and units of the parameter's default (of the
+    neuron models named in ``models``, default the built-in ones)."""
     what = f"--param {assignment!r}"
     target, sep, text = assignment.partition("=")
     section, dot, name = target.strip().partition(".")
@@ -277,7 +198,7 @@ def parse_parameter(assignment: str) -> tuple[str, object]:
     if section not in _SECTIONS:
         raise ConfigurationError(
             f"{what}: unknown section {section!r}; choose one of {', '.join(_SECTIONS)}")
-    defaults = _SECTIONS[section]()
+    defaults = section_class(section, models)()
     if name not in {f.name for f in dataclasses.fields(defaults)}:
         raise ConfigurationError(
             f"{what}: {section} has no parameter {name!r}; known: "
@@ -313,6 +234,9 @@ def parameters_to_json(params: NetworkParameters) -> dict:
     out = {"n_input": params.n_input, "n_exc": params.n_exc, "stdp_rule": params.stdp_rule,
            "stdp": {k: encode(v) for k, v in params.stdp.items()},
            "normalisation_target": params.normalisation_target()}
+    models = {k: getattr(params, k) for k in DEFAULT_MODELS}
+    if models != DEFAULT_MODELS:  # written only when chosen: older runs read the same
+        out.update(models)
     for section in _SECTIONS:
         out[section] = {f.name: encode(getattr(getattr(params, section), f.name))
                         for f in dataclasses.fields(getattr(params, section))}
@@ -325,11 +249,12 @@ def parameters_from_json(data: dict) -> NetworkParameters:
             return value["value"] * _UNIT_BY_NAME[value["unit"]]
         return value
 
-    sections = {section: cls(**{k: decode(v) for k, v in data[section].items()})
-                for section, cls in _SECTIONS.items()}
+    models = {k: data[k] for k in DEFAULT_MODELS if k in data}
+    sections = {section: section_class(section, models)(
+        **{k: decode(v) for k, v in data[section].items()}) for section in _SECTIONS}
     return NetworkParameters(
         n_input=int(data["n_input"]), n_exc=int(data["n_exc"]), stdp_rule=data["stdp_rule"],
-        stdp={k: decode(v) for k, v in data.get("stdp", {}).items()}, **sections)
+        stdp={k: decode(v) for k, v in data.get("stdp", {}).items()}, **models, **sections)
 
 
 _UNIT_BY_NAME = {"ms": ms, "mV": mV, "Hz": Hz, "s": second, "1": 1}

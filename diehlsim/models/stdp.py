@@ -24,6 +24,20 @@ from dataclasses import dataclass
 from brian2 import ms
 
 from diehlsim.errors import ConfigurationError
+from diehlsim.models import components
+
+# Input -> excitatory synapses. xpre is the nearest-spike presynaptic trace at the synapse
+# (arrival after the delay), computed from the absolute time step of the last arrival.
+SYNAPSE = """
+w : 1  # weight: the jump of the target's ge on an arrival
+lastpre : 1  # absolute time step of the last presynaptic arrival
+step_offset : 1 (shared)  # absolute time step at which this run started
+xpre = exp(-(t_in_timesteps + step_offset - lastpre) * dt / tau_pre) : 1
+"""
+SYNAPSE_ON_PRE = """
+ge_post += w
+lastpre = t_in_timesteps + step_offset
+"""
 
 CLIP = "w = clip(w + learning_post * stdp_rate_post * ({dw}), 0, w_max)"
 
@@ -113,10 +127,14 @@ RULES = {
 }
 
 
+for _rule in RULES.values():
+    components.register("plasticity", _rule)
+
+
 def get_rule(name: str) -> STDPRule:
-    try:
-        return RULES[name]
-    except KeyError:
-        raise ConfigurationError(
-            f"unknown STDP rule {name!r}; choose one of {', '.join(sorted(RULES))}"
-        ) from None
+    """A registered learning rule (the built-in :data:`RULES` or one registered later)."""
+    return components.get("plasticity", name)
+
+
+def rule_names() -> list[str]:
+    return components.names("plasticity")

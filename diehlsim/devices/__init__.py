@@ -1,0 +1,122 @@
+"""The device layer: everything that differs between Brian2's ``runtime``,
+``cpp_standalone`` and ``cuda_standalone`` devices, in one package.
+
+* :func:`configure` selects a device and sets Brian2's (global) preferences for it: the
+  compiler flags of :mod:`diehlsim.devices.native`, brian2cuda's settings
+  (:mod:`diehlsim.devices.cuda`), OpenMP threads;
+* :func:`seed_code` is the C++ that seeds a standalone chunk's generators from its
+  ``controller.rng_seed`` run argument;
+* :func:`run_arguments` turns the values of a chunk into the binary's ``name=value``
+  arguments and the files they point to;
+* :mod:`diehlsim.devices.project` builds and documents a standalone project.
+
+The model itself (:mod:`diehlsim.models`) is the same on every device.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from diehlsim.devices import native
+from diehlsim.errors import ConfigurationError, ToolchainError
+
+DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
+#: Presentation slots of one compiled run, unless told otherwise.
+DEFAULT_SLOTS = 250
+
+
+def check_device(device_name: str) -> None:
+    if device_name not in DEVICES:
+        raise ConfigurationError(
+            f"unknown device {device_name!r}; choose one of {', '.join(DEVICES)}")
+
+
+def march(options: dict) -> str:
+    """The ``-march`` of the host code: ``options["march"]`` (default ``native``), or ``""``
+    (none) for a portable build."""
+    if options.get("portable"):
+        return ""
+    return str(options.get("march", "native"))
+
+
+def configure(device_name: str, build_dir: Path, *, threads: int = 0, compile: bool = True,
+              options: dict | None = None):
+    """Make ``device_name`` Brian2's device for a network built next, and return it."""
+    from brian2 import device, prefs, set_device
+    from brian2.devices.device import all_devices, get_device
+
+    check_device(device_name)
+    options = dict(options or {})
+    native.use_vector_math(device_name == "cpp_standalone", march(options))
+    if device_name == "runtime":
+        set_device("runtime")
+        prefs.codegen.target = "cython"
+        return get_device()
+    if device_name == "cuda_standalone":
+        from diehlsim.devices import cuda
+
+        cuda.configure(compile=compile, **options)
+    if compile:
+        check_cpp_toolchain()
+    device.reinit()
+    # The active device is not the target when a runtime simulator ran in between: clear
+    # the target's earlier build too (its run arguments can be applied only once).
+    all_devices[device_name].reinit()
+    set_device(device_name, build_on_run=False, directory=str(build_dir))
+    prefs.devices.cpp_standalone.openmp_threads = int(threads)
+    return get_device()
+
+
+def check_cpp_toolchain() -> None:
+    """Fail early, with the fix, when the standalone build cannot compile (no make or g++)."""
+    compiler = os.environ.get("CXX", "g++")
+    missing = [tool for tool in ("make", compiler) if shutil.which(tool) is None]
+    if missing:
+        raise ToolchainError(
+            f"standalone builds need a C++ compiler and make, but {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not on PATH; install them (Debian/Ubuntu: "
+            f"`apt-get install g++ make`), set $CXX to your compiler, or use --device runtime")
+
+
+def seed_code(device_name: str, seed_array: str) -> str:
+    """C++ that seeds the generators from the controller's run-time ``rng_seed``."""
+    from brian2 import prefs
+
+    if device_name == "cuda_standalone":
+        from diehlsim.devices import cuda
+
+        return cuda.seed_code(seed_array)
+    threads = max(1, int(prefs.devices.cpp_standalone.openmp_threads))
+    return (f"for (int _i = 0; _i < {threads}; _i++)\n"
+            f"    brian::_random_generators[_i].seed((unsigned long) brian::{seed_array}[0] + _i);")
+
+
+def run_argument_name(group: str, variable: str) -> str:
+    """The name the binary knows. Brian2 names a synaptic delay after its pathway
+    (``input_exc_pre.delay``), but the generated binary knows ``input_exc.delay``."""
+    if group.endswith("_pre") and variable == "delay":
+        group = group[: -len("_pre")]
+    return f"{group}.{variable}"
+
+
+def run_arguments(dev, mapping: dict, build_dir: Path) -> tuple[list[str], list[Path]]:
+    """Turn ``{VariableView or TimedArray: value with units}`` into ``name=value`` run
+    arguments and the files they name (written here, so that they can be removed after the
+    run)."""
+    from brian2 import TimedArray
+
+    arguments, files = [], []
+    for key, value in mapping.items():
+        if isinstance(key, TimedArray):
+            name, string_value, file_name, array = dev._prepare_timed_array_run_arg(key, value)
+        else:
+            name, string_value, file_name, array = dev._prepare_variableview_run_arg(key, value)
+            name = run_argument_name(*name.rsplit(".", 1))
+        if file_name:
+            path = build_dir / "static_arrays" / file_name
+            array.tofile(path)
+            files.append(path)
+        arguments.append(f"{name}={string_value}")
+    return arguments, files

@@ -1,0 +1,120 @@
+"""Model components and their registry.
+
+A component keeps its equation strings, its parameters (a frozen dataclass whose fields
+carry Brian2 units, listed in its ``UNITS``), the function that builds its Brian2 object
+and its rows of the state table together, in one module. A network names one component of
+each kind (``NetworkParameters.components``); adding one is one module that calls
+:func:`register`.
+
+Kinds:
+
+* ``excitatory`` and ``inhibitory`` — :class:`NeuronModel`: the two layers. The
+  excitatory layer must provide what the learning machinery reads: ``ge``/``gi`` (the
+  synaptic targets), ``post1``/``post2`` (:data:`LEARNING_EQUATIONS`), ``colsum`` and
+  ``colscale`` (the weight normalisation) and the shared ``learning`` and ``stdp_rate``.
+* ``input`` — :class:`InputModel`: images -> the stimulus values of a chunk (Python side)
+  and the input layer that turns them into spikes (generated code).
+* ``plasticity`` — the learning rule of the input synapses
+  (:class:`diehlsim.models.stdp.STDPRule`).
+
+Read-outs are registered in :mod:`diehlsim.analysis.readouts`: they work on recorded
+spike counts and need no Brian2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from diehlsim.errors import ConfigurationError
+
+KINDS = ("excitatory", "inhibitory", "input", "plasticity")
+_NOUNS = {"excitatory": "excitatory neuron model", "inhibitory": "inhibitory neuron model",
+          "input": "input model", "plasticity": "STDP rule"}
+_REGISTRY: dict[str, dict[str, object]] = {kind: {} for kind in KINDS}
+
+# What every excitatory model adds to its own equations for STDP and normalisation: the
+# nearest-spike postsynaptic traces (time constants from the rule), the per-neuron
+# normalisation sum and factor, and the per-chunk flags the driver sets.
+LEARNING_EQUATIONS = """
+dpost1/dt = -post1 / tau_post1 : 1  # postsynaptic trace 1 (set to 1 on a spike)
+dpost2/dt = -post2 / tau_post2 : 1  # postsynaptic trace 2
+colsum : 1  # sum of the neuron's input weights (normalisation)
+colscale : 1  # factor that brings colsum to the target
+learning : 1 (shared)  # 1 while training, 0 while labelling and testing
+stdp_rate : 1 (shared)  # factor on every weight change (training schedule)
+"""
+LEARNING_RESET = """
+post1 = 1
+post2 = 1
+"""
+
+
+def section_namespace(section) -> dict:
+    """A parameter dataclass as a Brian2 namespace (field name -> value)."""
+    return {f.name: getattr(section, f.name) for f in dataclasses.fields(section)}
+
+
+@dataclass(frozen=True)
+class NeuronModel:
+    """One layer's neuron model. ``build(params, namespace)`` returns the NeuronGroup named
+    after the layer; ``state(params)`` its rows of the state table."""
+
+    name: str
+    description: str
+    parameters: type  # the parameter dataclass (fields with units, ``UNITS``)
+    build: Callable
+    state: Callable
+
+
+@dataclass(frozen=True)
+class InputModel:
+    """The input layer. ``encode(images, params)`` gives the stimulus values of a chunk
+    (``n x n_input``, in ``stimulus_unit`` at intensity 1); ``build(params, controller,
+    stimulus)`` the group that reads ``stimulus(image_index * second, i)`` while the
+    controller's ``input_on`` is set; ``state(params)`` its rows."""
+
+    name: str
+    description: str
+    stimulus_unit: object
+    encode: Callable
+    build: Callable
+    state: Callable
+
+
+def register(kind: str, component, *, replace: bool = False):
+    """Make ``component`` selectable by its name for ``kind``; returns it."""
+    registry = _kind(kind)
+    if component.name in registry and not replace and registry[component.name] is not component:
+        raise ConfigurationError(
+            f"an {_NOUNS[kind]} named {component.name!r} is registered already; pick "
+            f"another name or pass replace=True")
+    registry[component.name] = component
+    return component
+
+
+def unregister(kind: str, name: str) -> None:
+    _kind(kind).pop(name, None)
+
+
+def get(kind: str, name: str):
+    registry = _kind(kind)
+    try:
+        return registry[name]
+    except KeyError:
+        raise ConfigurationError(
+            f"unknown {_NOUNS[kind]} {name!r}; choose one of {', '.join(sorted(registry))}"
+        ) from None
+
+
+def names(kind: str) -> list[str]:
+    return sorted(_kind(kind))
+
+
+def _kind(kind: str) -> dict:
+    try:
+        return _REGISTRY[kind]
+    except KeyError:
+        raise ConfigurationError(
+            f"unknown component kind {kind!r}; the kinds are {', '.join(KINDS)}") from None
