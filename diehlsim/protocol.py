@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from diehlsim.models.encoding import check_images, rates_per_intensity
+from diehlsim.models.encoding import check_images
 from diehlsim.seeds import chunk_seed
 from diehlsim.models.state import NetworkState
 from diehlsim.simulation import Simulator
@@ -105,17 +105,16 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
     # Validate all images before the first chunk (a bad one fails now, not hours in), but
     # convert to rates chunk by chunk: all of MNIST as float64 is 376 MB.
     pixels = check_images(images, sim.params.n_input)
-    n_input, rate_per_pixel = sim.params.n_input, float(sim.params.protocol.rate_per_pixel)
+    encode = sim.model.input_model.encode
     meter = Progress(len(indices), label, enabled=progress)
     counts, image_index, intensity, repeats, chunks = [], [], [], [], []
     input_spikes, exc_spikes = [], []
     position, chunk, presentations, sim_s = 0, first_chunk, 0, 0.0
     while position < len(indices):
         batch = indices[position: position + sim.slots]
-        rates = rates_per_intensity(pixels[batch], n_input, rate_per_pixel,
-                                    sim.params.protocol.input_transform)
+        stimulus = encode(pixels[batch], sim.params)
         chunk_stdp_rate = 1.0 if stdp_rate is None else float(stdp_rate(position))
-        result, state = sim.run_chunk(rates, state, learning=learning,
+        result, state = sim.run_chunk(stimulus, state, learning=learning,
                                       seed=chunk_seed(seed, chunk), stdp_rate=chunk_stdp_rate)
         accepted = result.accepted & (result.image < len(batch))
         counts.append(result.counts[accepted])

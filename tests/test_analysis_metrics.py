@@ -13,6 +13,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from diehlsim.analysis import readouts
 from diehlsim.analysis import (
     AnalysisInputError,
     accuracy,
@@ -84,9 +85,12 @@ def test_evaluation_metrics_hand_made():
     proportions = class_proportions(train_counts, train_labels, 10)
     test_counts = np.array([[3, 1, 0], [0, 2, 0], [1, 3, 0]])
     test_labels = np.array([0, 1, 0])
-    result = evaluation_metrics(test_counts, test_labels, assignments, proportions)
+    fitted = readouts.fit_all(train_counts, train_labels)
+    np.testing.assert_array_equal(fitted["proportion"]["proportions"], proportions)
+    result = evaluation_metrics(test_counts, test_labels, fitted)
     assert set(result) == {"accuracy_all", "accuracy_proportion", "confusion", "per_class",
-                           "roc_auc_ovr", "n_test"}
+                           "roc_auc_ovr", "n_test", "readouts"}
+    assert result["readouts"] == ["all", "proportion"]
     assert result["n_test"] == 3
     assert result["accuracy_all"] == pytest.approx(2 / 3)
     expected_proportion = predict(test_counts, assignments, "proportion", proportions)
@@ -105,4 +109,32 @@ def test_metric_errors():
     with pytest.raises(AnalysisInputError, match="one column per class"):
         roc_auc_ovr([0, 1], np.ones((2, 3)), n_classes=10)
     with pytest.raises(AnalysisInputError, match="test_counts contains negative"):
-        evaluation_metrics(-np.ones((2, 3)), [0, 1], [0, 1, 1], np.ones((3, 10)))
+        evaluation_metrics(-np.ones((2, 3)), [0, 1], {"all": {"assignments": [0, 1, 1]}})
+
+
+def test_a_registered_readout_is_fitted_evaluated_and_reported():
+    """A read-out registered from outside: the label of the neuron that fired most."""
+
+    def fit(counts, labels, n_classes):
+        return {"assignments": readouts.ALL_VOTE.fit(counts, labels, n_classes)["assignments"]}
+
+    def scores(fitted, counts, n_classes):
+        winner = np.asarray(fitted["assignments"])[np.argmax(counts, axis=1)]
+        return np.eye(n_classes)[winner]
+
+    train_counts = np.array([[5, 0, 1], [0, 4, 1], [6, 1, 0], [0, 5, 0]])
+    train_labels = np.array([0, 1, 0, 1])
+    test_counts = np.array([[3, 1, 0], [0, 2, 0], [1, 3, 3]])
+    readouts.register(readouts.Readout("max", "most active neuron", ("assignments",), fit,
+                                       scores))
+    try:
+        fitted = readouts.fit_all(train_counts, train_labels)
+        result = evaluation_metrics(test_counts, [0, 1, 1], fitted)
+        # winners 0, 1, 1 -> labels 0, 1, 1: all right
+        assert result["accuracy_max"] == 1.0 and result["readouts"][-1] == "max"
+        with pytest.raises(AnalysisInputError, match="registered already"):
+            readouts.register(readouts.Readout("max", "other", (), fit, scores))
+    finally:
+        readouts.unregister("max")
+    with pytest.raises(AnalysisInputError, match="unknown read-out 'max'"):
+        readouts.get("max")

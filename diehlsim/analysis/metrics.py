@@ -18,7 +18,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from diehlsim.analysis.labelling import predict, vote_scores
+from diehlsim.analysis import readouts
 from diehlsim.analysis.validation import (
     AnalysisInputError,
     as_array,
@@ -95,33 +95,33 @@ def roc_auc_ovr(y_true, scores, n_classes: int = 10) -> dict:
     return {"macro": float(np.mean(defined)) if defined else None, "per_class": per_class}
 
 
-def evaluation_metrics(
-    test_counts, test_labels, assignments, proportions, n_classes: int = 10
-) -> dict:
-    """All test metrics of the vote read-out, as a JSON-able dict.
+def evaluation_metrics(test_counts, test_labels, fitted: dict, n_classes: int = 10) -> dict:
+    """All test metrics of the registered read-outs (:mod:`diehlsim.analysis.readouts`),
+    fitted as ``fitted`` (``readouts.fit_all``), as a JSON-able dict.
 
-    Keys: ``accuracy_all`` and ``accuracy_proportion`` (accuracy of the two vote methods),
-    ``confusion`` (list of lists, ``all`` vote), ``per_class`` (precision, recall, f1, accuracy,
-    support of the ``all`` vote, plus ``roc_auc``), ``roc_auc_ovr`` (macro one-vs-rest AUC of
-    the ``all`` vote scores) and ``n_test``.
+    Keys: ``accuracy_<name>`` for every read-out (``accuracy_all``, ``accuracy_proportion``
+    for the built-in votes), and for the primary read-out ``confusion`` (list of lists),
+    ``per_class`` (precision, recall, f1, accuracy, support, plus ``roc_auc``),
+    ``roc_auc_ovr`` (macro one-vs-rest AUC of its scores); ``readouts`` (names, primary
+    first) and ``n_test``.
     """
     counts = as_count_matrix(test_counts, "test_counts")
     n_classes = check_n_classes(n_classes)
     labels = as_labels(test_labels, len(counts), n_classes, "test_labels")
-    scores_all = vote_scores(counts, assignments, "all", None, n_classes)
-    predicted_all = np.argmax(scores_all, axis=1)
-    predicted_proportion = predict(counts, assignments, "proportion", proportions, n_classes)
-    auc = roc_auc_ovr(labels, scores_all, n_classes)
-    per_class = per_class_scores(labels, predicted_all, n_classes)
+    predicted = readouts.predictions(fitted, counts, n_classes)
+    if not predicted:
+        raise AnalysisInputError("no fitted read-out to evaluate: fit them on the labelling "
+                                 "phase first (readouts.fit_all)")
+    out = {f"accuracy_{name}": accuracy(labels, classes)
+           for name, (_, classes) in predicted.items()}
+    primary = next(iter(predicted))
+    scores, classes = predicted[primary]
+    auc = roc_auc_ovr(labels, scores, n_classes)
+    per_class = per_class_scores(labels, classes, n_classes)
     per_class["roc_auc"] = auc["per_class"]
-    return {
-        "accuracy_all": accuracy(labels, predicted_all),
-        "accuracy_proportion": accuracy(labels, predicted_proportion),
-        "confusion": confusion(labels, predicted_all, n_classes).tolist(),
-        "per_class": per_class,
-        "roc_auc_ovr": auc["macro"],
-        "n_test": int(len(labels)),
-    }
+    out.update(confusion=confusion(labels, classes, n_classes).tolist(), per_class=per_class,
+               roc_auc_ovr=auc["macro"], readouts=list(predicted), n_test=int(len(labels)))
+    return out
 
 
 def _check_pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
