@@ -31,6 +31,7 @@ def cmd_demo(args) -> int:
     print(f"accuracy: {100 * metrics['accuracy_all']:.1f} % (all vote), "
           f"{100 * metrics['accuracy_proportion']:.1f} % (proportion vote)")
     print(f"results: {args.out}/ (metrics.json, weights.npy, theta.npy, train_log.csv)")
-    print(f"figures: {figures}/ (receptive_fields, theta, confusion, accuracy_vs_images; PNG and PDF)")
+    print(f"figures: {figures}/ (receptive_fields, theta, confusion, accuracy_vs_images; "
+          "PNG and PDF)")
     print(f"wall time {time.perf_counter() - start:.0f} s")
     return 0
