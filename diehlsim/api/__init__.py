@@ -12,7 +12,14 @@ Example::
 from diehlsim.api.evaluation import RepeatResult, evaluate, load_assignments, repeat_test
 from diehlsim.api.options import model_overrides, stdp_parameters
 from diehlsim.api.project import build, figures, information_figures
-from diehlsim.api.recording import ANALYSIS_SUBDIR, Analysis, analyze, record
+from diehlsim.api.recording import (
+    ANALYSIS_SUBDIR,
+    DEFAULT_PERMUTATIONS,
+    DEFAULT_SAMPLES_PER_CLASS,
+    Analysis,
+    analyze,
+    record,
+)
 from diehlsim.api.training import (
     DEFAULT_SLOTS,
     TrainedRun,
@@ -35,7 +42,8 @@ from diehlsim.simulation import DEVICES, Simulator
 STDP_RULES = tuple(sorted(_RULES))
 
 __all__ = [
-    "ANALYSIS_SUBDIR", "Analysis", "BUILD_DEVICES", "DATASETS", "DEFAULT_SLOTS", "DEVICES",
+    "ANALYSIS_SUBDIR", "Analysis", "BUILD_DEVICES", "DATASETS", "DEFAULT_PERMUTATIONS", "DEFAULT_SAMPLES_PER_CLASS",
+    "DEFAULT_SLOTS", "DEVICES",
     "DOWNLOADABLE", "INPUT_SIZES", "INPUT_TRANSFORMS", "INTEGRATIONS", "MIRROR_ENV",
     "RepeatResult", "STDP_RULES", "Simulator", "TrainedRun", "analyze", "build", "download",
     "evaluate", "figures", "information_figures", "input_size_of", "load_assignments",

@@ -16,6 +16,8 @@ from diehlsim.recording_phase import phase_to_recording
 from diehlsim.recordings import SpikeRecording
 
 ANALYSIS_SUBDIR = "information"
+DEFAULT_SAMPLES_PER_CLASS = 10
+DEFAULT_PERMUTATIONS = 200
 
 
 @dataclass
@@ -26,7 +28,7 @@ class Analysis:
     tables: dict
 
 
-def record(run_dir, samples_per_class: int = 10) -> SpikeRecording:
+def record(run_dir, samples_per_class: int = DEFAULT_SAMPLES_PER_CLASS) -> SpikeRecording:
     """Simulate test images (the first ``samples_per_class`` of each class) with learning
     off and return their input and excitatory spikes as a SpikeRecording."""
     params, settings = runs.load_config(Path(run_dir))
@@ -41,8 +43,8 @@ def record(run_dir, samples_per_class: int = 10) -> SpikeRecording:
     return phase_to_recording(phase, params, labels)
 
 
-def analyze(run_dir, samples: int = 10, permutations: int = 200, seed: int = 0, *,
-            out_dir=None) -> Analysis:
+def analyze(run_dir, samples: int = DEFAULT_SAMPLES_PER_CLASS,
+            permutations: int = DEFAULT_PERMUTATIONS, seed: int = 0, *, out_dir=None) -> Analysis:
     """Record ``samples`` test images per class of the run in ``run_dir`` and write every table
     of :func:`diehlsim.analysis.report.analyze` and the recording (``spikes.npz``) into
     ``out_dir`` (default ``RUN/information``); ``seed`` seeds the permutations."""

@@ -12,9 +12,6 @@ from pathlib import Path
 
 from diehlsim import api
 
-DEFAULT_SAMPLES_PER_CLASS = 10
-DEFAULT_PERMUTATIONS = 200
-
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -25,12 +22,12 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--run", required=True, type=Path,
                         help="run directory written by training (holds the trained network)")
-    parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES_PER_CLASS, metavar="K",
+    parser.add_argument("--samples", type=int, default=api.DEFAULT_SAMPLES_PER_CLASS, metavar="K",
                         help="test images per class to simulate and analyse "
-                             f"(default {DEFAULT_SAMPLES_PER_CLASS})")
-    parser.add_argument("--permutations", type=int, default=DEFAULT_PERMUTATIONS, metavar="N",
+                             f"(default {api.DEFAULT_SAMPLES_PER_CLASS})")
+    parser.add_argument("--permutations", type=int, default=api.DEFAULT_PERMUTATIONS, metavar="N",
                         help="permutations per permutation test "
-                             f"(default {DEFAULT_PERMUTATIONS})")
+                             f"(default {api.DEFAULT_PERMUTATIONS})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the permutations")
     parser.set_defaults(func=run_analyze)
 

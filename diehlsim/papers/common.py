@@ -24,8 +24,8 @@ class Sizes:
     train_images: int | None
     label_samples: int | None
     test_samples: int | None
-    analysis_samples: int = 10
-    permutations: int = 200
+    analysis_samples: int = api.DEFAULT_SAMPLES_PER_CLASS
+    permutations: int = api.DEFAULT_PERMUTATIONS
 
 
 @dataclass(frozen=True)
