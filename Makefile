@@ -34,6 +34,7 @@ demo: install
 	$(VENV)/bin/diehlsim demo --out $(DEMO_OUT)
 
 test: install
+	$(VENV)/bin/lint-imports --no-cache
 	DIEHLSIM_DATA=$(SHARED_DATA) $(PY) -m pytest -q -ra tests
 
 lint: install

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from diehlsim import plots
+from diehlsim.analysis import readouts
 from diehlsim.plots import (  # noqa: F401  (re-exported API)
     CLASS_NAMES,
     DATASET_TITLES,
@@ -73,7 +74,7 @@ def _accuracy_during_training(run_dir: Path, out_dir: Path, dataset: str, metric
     seen, accuracy = online_accuracy(counts, labels[image_index], window)
     if len(seen) == 0:
         return []
-    final = metrics["accuracy_all"] if metrics else None
+    final = metrics[readouts.accuracy_columns()[0]] if metrics else None
     return plots.accuracy_vs_images(seen, accuracy, window, out_dir / "accuracy_vs_images",
                                     dataset, final)
 

@@ -16,32 +16,21 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import platform
 import shutil
 import signal
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from diehlsim import io
+from diehlsim.devices import versions
 from diehlsim.errors import RunDirectoryError
 from diehlsim.models.parameters import NetworkParameters, parameters_from_json, parameters_to_json
 from diehlsim.models.state import NetworkState
 
 TRAIN_RESPONSES = "train_responses"
-
-
-def versions() -> dict:
-    out = {"python": platform.python_version()}
-    for package in ("diehlsim", "brian2", "numpy", "scipy", "brian2cuda"):
-        try:
-            out[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            out[package] = None
-    return out
 
 
 def prepare_new(run_dir: Path, force: bool = False) -> Path:

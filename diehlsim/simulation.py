@@ -5,6 +5,9 @@ inside the simulation walks through the chunk's images by itself (re-presentatio
 included); Python only hands over the next images and the state between chunks. On the
 standalone devices the project is compiled once and every chunk is a ``device.run`` with
 ``run_args``: images, weights, delays, theta, membrane state, image position and seed.
+
+Why one module: it is one class, whose methods are the life cycle of a chunk (values
+in, standalone or runtime run, state and monitors back).
 """
 
 from __future__ import annotations

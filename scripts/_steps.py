@@ -1,46 +1,32 @@
-"""The two steps shared by the per-dataset scripts (Capozzi et al. 2023 workflow)."""
+"""The two steps shared by the per-dataset scripts (Capozzi et al. 2023 workflow): each runs a
+``diehlsim`` command with the script's dataset and its default run directory, ``runs/DATASET``.
+"""
 
 import argparse
+import sys
 from pathlib import Path
 
-from diehlsim import api, figures, runs
-from diehlsim.models.parameters import INPUT_TRANSFORMS
-from diehlsim.simulation import DEVICES
+from diehlsim import api, cli
+from diehlsim.errors import RunDirectoryError
 
 
-def train_main(dataset: str, doc: str) -> None:
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--out", default=f"runs/{dataset}",
-                        help="run directory (default: %(default)s)")
-    parser.add_argument("--neurons", type=int, default=100)
-    parser.add_argument("--epochs", type=float, default=1)
-    parser.add_argument("--device", choices=DEVICES, default="cpp_standalone")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--input-transform", choices=INPUT_TRANSFORMS, default="none",
-                        help="per-image contrast transform (default: none, as in the paper)")
-    args = parser.parse_args()
-
-    run = api.train(args.out, dataset, args.neurons, epochs=args.epochs,
-                    device=args.device, seed=args.seed,
-                    overrides={"protocol__input_transform": args.input_transform})
-    print(f"trained {args.neurons} neurons on {dataset}; run directory {run.run_dir}")
+def train_main(dataset: str) -> int:
+    """``diehlsim train`` of 100 neurons for one epoch into runs/DATASET; the script's
+    options (``--out``, ``--neurons``, ``--epochs``, ``--device`` ...) come after and win."""
+    return cli.main(["train", "--dataset", dataset, "--neurons", "100",
+                     "--out", f"runs/{dataset}", *sys.argv[1:]])
 
 
-def test_main(dataset: str, doc: str) -> None:
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--run", type=Path, default=Path(f"runs/{dataset}"),
-                        help="run directory of the training script (default: %(default)s)")
-    parser.add_argument("--label-samples", type=int, default=None, help="default: all")
-    parser.add_argument("--test-samples", type=int, default=None, help="default: all")
-    parser.add_argument("--device", default=None, help="default: the training device")
-    args = parser.parse_args()
-
-    _, settings = runs.load_config(args.run)
-    if settings["dataset"] != dataset:
-        parser.error(f"{args.run} was trained on {settings['dataset']}, not {dataset}")
-    metrics = api.evaluate(args.run, label_samples=args.label_samples,
-                           test_samples=args.test_samples, device=args.device)
-    figures.run_figures(args.run, args.run / "figures", dataset)
-    print(f"accuracy {100 * metrics['accuracy_all']:.2f} % (all vote), "
-          f"{100 * metrics['accuracy_proportion']:.2f} % (proportion vote); "
-          f"{args.run}/metrics.json, figures in {args.run}/figures")
+def test_main(dataset: str) -> int:
+    """``diehlsim evaluate`` of runs/DATASET (or ``--run``), once the run is known to be a
+    network trained on ``dataset``."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--run", type=Path, default=Path(f"runs/{dataset}"))
+    run = parser.parse_known_args()[0].run
+    try:
+        trained_on = api.load_config(run)[1]["dataset"]
+    except RunDirectoryError:
+        trained_on = dataset  # no run there: evaluate says so, in its own words
+    if trained_on != dataset:
+        parser.error(f"{run} was trained on {trained_on}, not {dataset}")
+    return cli.main(["evaluate", "--run", str(run), *sys.argv[1:]])

@@ -5,29 +5,28 @@
 """
 
 import argparse
+import sys
 from pathlib import Path
 
-from diehlsim import datasets, figures, reproduce, runs
+from diehlsim import api, cli
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True,
                         help="a `diehlsim reproduce` directory or a run directory")
     args = parser.parse_args()
 
-    if (args.out / "config.json").exists():
-        dataset = runs.load_config(args.out)[1]["dataset"]
-        paths = figures.run_figures(args.out, args.out / "figures", dataset)
-        information = args.out / "information"
-        if (information / "table2.csv").exists():
-            paths += figures.information_figures(
-                information, information / "figures", dataset, datasets.image_shape(dataset),
-                information / "spikes.npz")
-    else:
-        paths = reproduce.make_figures(args.out)
+    if not (args.out / "config.json").exists():
+        return cli.main(["reproduce", "figures", "--out", str(args.out)])
+    paths = [api.figures(args.out)]
+    information = args.out / api.ANALYSIS_SUBDIR
+    if (information / "table2.csv").exists():
+        dataset = api.load_config(args.out)[1]["dataset"]
+        paths += api.information_figures(information, dataset)
     print("\n".join(str(path) for path in paths))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

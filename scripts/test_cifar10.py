@@ -3,7 +3,9 @@
     python scripts/test_cifar10.py --run runs/cifar10 [--label-samples N] [--test-samples N]
 """
 
+import sys
+
 from _steps import test_main
 
 if __name__ == "__main__":
-    test_main("cifar10", __doc__)
+    sys.exit(test_main("cifar10"))

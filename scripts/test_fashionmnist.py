@@ -3,7 +3,9 @@
     python scripts/test_fashionmnist.py --run runs/fashionmnist [--test-samples N]
 """
 
+import sys
+
 from _steps import test_main
 
 if __name__ == "__main__":
-    test_main("fashion-mnist", __doc__)
+    sys.exit(test_main("fashion-mnist"))

@@ -3,7 +3,9 @@
     python scripts/test_mnist.py --run runs/mnist [--label-samples N] [--test-samples N]
 """
 
+import sys
+
 from _steps import test_main
 
 if __name__ == "__main__":
-    test_main("mnist", __doc__)
+    sys.exit(test_main("mnist"))

@@ -4,7 +4,9 @@
                                     [--input-transform standardise]
 """
 
+import sys
+
 from _steps import train_main
 
 if __name__ == "__main__":
-    train_main("cifar10", __doc__)
+    sys.exit(train_main("cifar10"))

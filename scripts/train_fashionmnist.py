@@ -3,7 +3,9 @@
     python scripts/train_fashionmnist.py --out runs/fashionmnist [--neurons 100]
 """
 
+import sys
+
 from _steps import train_main
 
 if __name__ == "__main__":
-    train_main("fashion-mnist", __doc__)
+    sys.exit(train_main("fashion-mnist"))

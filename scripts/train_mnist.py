@@ -3,7 +3,9 @@
     python scripts/train_mnist.py --out runs/mnist [--neurons 100] [--device cpp_standalone]
 """
 
+import sys
+
 from _steps import train_main
 
 if __name__ == "__main__":
-    train_main("mnist", __doc__)
+    sys.exit(train_main("mnist"))

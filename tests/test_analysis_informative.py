@@ -2,8 +2,6 @@
 
 import argparse
 import json
-import sys
-import types
 
 import numpy as np
 import pandas as pd
@@ -17,7 +15,6 @@ from diehlsim.analysis import (
     counts_from_recording,
     input_information,
 )
-from diehlsim.analysis import cli as analysis_cli
 from diehlsim.analysis import information as info
 from diehlsim.analysis.informative import (
     class_count_tables,
@@ -26,6 +23,7 @@ from diehlsim.analysis.informative import (
 )
 from diehlsim.analysis.synthetic import synthetic_recording
 from diehlsim.analysis.tidy import parse_neuron_set
+from diehlsim.cli import analyze as analyze_cli
 from diehlsim.errors import RunDirectoryError
 
 LABELS = np.tile(np.arange(3), 8)
@@ -165,7 +163,7 @@ def test_analyze_rejects_bad_assignments(recording, tmp_path):
 
 def _parser():
     parser = argparse.ArgumentParser()
-    analysis_cli.register(parser.add_subparsers(dest="command"))
+    analyze_cli.register(parser.add_subparsers(dest="command"))
     return parser
 
 
@@ -176,9 +174,7 @@ def test_cli_analyze(recording, tmp_path, monkeypatch, capsys):
         calls.append((run_dir, samples_per_class))
         return recording
 
-    fake = types.ModuleType("diehlsim.commands")
-    fake.record_analysis_spikes = record_analysis_spikes
-    monkeypatch.setitem(sys.modules, "diehlsim.commands", fake)
+    monkeypatch.setattr("diehlsim.api.recording.record", record_analysis_spikes)
     np.save(tmp_path / "assignments.npy", np.array([0, -1, 2, 0, 1, -1]))
     args = _parser().parse_args(["analyze", "--run", str(tmp_path), "--samples", "8",
                                  "--permutations", "19"])
@@ -195,9 +191,7 @@ def test_cli_errors(tmp_path, recording, monkeypatch):
     args = _parser().parse_args(["analyze", "--run", str(tmp_path / "missing")])
     with pytest.raises(RunDirectoryError, match="does not exist"):
         args.func(args)
-    fake = types.ModuleType("diehlsim.commands")
-    fake.record_analysis_spikes = lambda run_dir, samples: recording
-    monkeypatch.setitem(sys.modules, "diehlsim.commands", fake)
+    monkeypatch.setattr("diehlsim.api.recording.record", lambda run_dir, samples: recording)
     np.save(tmp_path / "assignments.npy", np.zeros(7, dtype=int))
     args = _parser().parse_args(["analyze", "--run", str(tmp_path), "--permutations", "9"])
     with pytest.raises(RunDirectoryError, match="has shape"):

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from diehlsim.devices import cuda
-from diehlsim.build import (
+from diehlsim.devices.project import (
     MANIFEST,
     RUN_ARGUMENT_MEANING,
     check_protocol_in_code,

@@ -26,7 +26,7 @@ import pytest
 
 from diehlsim import datasets
 from diehlsim.datasets import catalog, cifar, locate, sample
-from diehlsim.datasets import cli as datasets_cli
+from diehlsim.cli import download as download_cli
 from diehlsim.datasets import download as download_module
 from diehlsim.datasets.catalog import Checksums
 from diehlsim.datasets.download import DownloadError, ProgressBar
@@ -957,7 +957,7 @@ def test_download_cifar_files_from_a_mirror(tmp_path, monkeypatch):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diehlsim")
-    datasets_cli.register(parser.add_subparsers(dest="command", required=True))
+    download_cli.register(parser.add_subparsers(dest="command", required=True))
     return parser
 
 
@@ -965,7 +965,7 @@ def test_cli_arguments():
     args = _parser().parse_args(["download", "fashion-mnist", "--mirror", "http://m",
                                  "--cache-dir", "/tmp/c"])
     assert (args.name, args.mirror, args.cache_dir) == ("fashion-mnist", "http://m", "/tmp/c")
-    assert args.func is datasets_cli.run_download
+    assert args.func is download_cli.run_download
     defaults = _parser().parse_args(["download", "cifar10"])
     assert (defaults.mirror, defaults.cache_dir) == (None, None)
     with pytest.raises(SystemExit):

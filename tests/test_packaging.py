@@ -81,7 +81,7 @@ def test_python_version_file():
 def test_cli_lists_commands():
     out = subprocess.run([sys.executable, "-m", "diehlsim", "--help"], capture_output=True,
                          text=True, check=True).stdout
-    for command in ("train", "evaluate", "demo", "download", "analyze"):
+    for command in ("train", "evaluate", "demo", "download", "analyze", "build", "reproduce"):
         assert command in out
 
 

@@ -17,7 +17,7 @@ from brian2 import Hz, ms, mV
 from diehlsim import api, io, runs
 from diehlsim.cli import build_parser
 from diehlsim.cli import main as cli_main
-from diehlsim.commands import model_overrides
+from diehlsim.cli._options import model_overrides
 from diehlsim.models.encoding import check_images
 from diehlsim.errors import ConfigurationError, RunDirectoryError, ToolchainError
 from diehlsim.models.parameters import default_parameters, parse_parameter

@@ -24,11 +24,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from diehlsim import reproduce
 from diehlsim.analysis.report import TABLE2_COLUMNS
 from diehlsim.cli import build_parser
+from diehlsim.cli import reproduce as reproduce_cli
 from diehlsim.errors import ConfigurationError, RunDirectoryError
 from diehlsim.models.parameters import default_parameters
+from diehlsim.papers import capozzi2023, common, diehlcook2015
 from diehlsim.seeds import test_repeat_seed as repeat_seed
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -108,8 +109,8 @@ def capozzi_dir(tmp_path_factory, build_root) -> Path:
 @needs_data
 def test_capozzi_table1(capozzi_dir):
     table1 = pd.read_csv(capozzi_dir / "table1.csv")
-    assert list(table1.columns) == reproduce.TABLE1_COLUMNS
-    assert list(table1["dataset"]) == list(reproduce.CAPOZZI_DATASETS)
+    assert list(table1.columns) == capozzi2023.table1_columns()
+    assert list(table1["dataset"]) == list(capozzi2023.CAPOZZI_DATASETS)
     assert (table1["neurons"] == 100).all()
     assert (table1["images"] == 60).all()
     assert (table1["input_transform"] == "none").all()  # the paper's raw pixels
@@ -125,7 +126,7 @@ def test_capozzi_table1(capozzi_dir):
 @pytest.mark.slow
 @needs_data
 def test_capozzi_table2_per_dataset(capozzi_dir):
-    for dataset in reproduce.CAPOZZI_DATASETS:
+    for dataset in capozzi2023.CAPOZZI_DATASETS:
         table2 = pd.read_csv(capozzi_dir / dataset / "table2.csv", dtype=str,
                              keep_default_na=False)
         assert list(table2.columns) == TABLE2_COLUMNS
@@ -145,7 +146,7 @@ def test_capozzi_table2_per_dataset(capozzi_dir):
 def test_capozzi_figures(capozzi_dir):
     _assert_figure(capozzi_dir / "figures" / "accuracy_vs_paper")
     _assert_figure(capozzi_dir / "figures" / "training_log")
-    for dataset in reproduce.CAPOZZI_DATASETS:
+    for dataset in capozzi2023.CAPOZZI_DATASETS:
         for name in CAPOZZI_FIGURES:
             _assert_figure(capozzi_dir / dataset / "figures" / name)
     summary = json.loads((capozzi_dir / "reproduce.json").read_text())
@@ -157,27 +158,28 @@ def test_capozzi_figures(capozzi_dir):
 
 
 def test_diehl_cook_schedule():
-    assert reproduce.diehl_cook_train_images(100) == 40_000
-    assert reproduce.diehl_cook_train_images(400) == 3 * 60_000
-    assert reproduce.diehl_cook_train_images(1600) == 7 * 60_000
-    assert reproduce.diehl_cook_train_images(6400) == 15 * 60_000
+    assert diehlcook2015.diehl_cook_train_images(100) == 40_000
+    assert diehlcook2015.diehl_cook_train_images(400) == 3 * 60_000
+    assert diehlcook2015.diehl_cook_train_images(1600) == 7 * 60_000
+    assert diehlcook2015.diehl_cook_train_images(6400) == 15 * 60_000
     with pytest.raises(ConfigurationError, match="--train-images"):
-        reproduce.diehl_cook_train_images(10)
+        diehlcook2015.diehl_cook_train_images(10)
 
 
 def test_quick_and_explicit_sizes():
     parser = build_parser()
     args = parser.parse_args(["reproduce", "diehlcook2015", "--neurons", "400", "--out", "x"])
     assert args.repeats == 10
-    assert reproduce._sizes(args, reproduce.DIEHL_COOK_FULL) == reproduce.DIEHL_COOK_FULL
+    full = diehlcook2015.DIEHL_COOK_FULL
+    assert reproduce_cli._sizes(args, full) == full
     args = parser.parse_args(["reproduce", "capozzi2023", "--quick", "--out", "x",
                               "--test-samples", "50"])
-    sizes = reproduce._sizes(args, reproduce.CAPOZZI_QUICK)
+    sizes = reproduce_cli._sizes(args, capozzi2023.CAPOZZI_QUICK)
     assert sizes.test_samples == 50
-    assert sizes.train_images == reproduce.CAPOZZI_QUICK.train_images
+    assert sizes.train_images == capozzi2023.CAPOZZI_QUICK.train_images
     args = parser.parse_args(["reproduce", "capozzi2023", "--out", "x", "--permutations", "0"])
     with pytest.raises(ConfigurationError, match="--permutations"):
-        reproduce._sizes(args, reproduce.CAPOZZI_FULL)
+        reproduce_cli._sizes(args, capozzi2023.CAPOZZI_FULL)
 
 
 def test_repeat_seeds_are_distinct_and_repeat_zero_is_evaluate():
@@ -197,7 +199,7 @@ def test_diehl_cook_repeats_are_averaged(tmp_path, build_root):
             "--train-images", "60", "--label-samples", "60", "--test-samples", "40"]
     _check_ok(_reproduce(build_root, *args))
     results = pd.read_csv(out / "results.csv")
-    assert list(results.columns) == reproduce.RESULTS_COLUMNS
+    assert list(results.columns) == diehlcook2015.results_columns()
     assert list(results["repeat"]) == [0, 1, 2]
     assert results["seed"].nunique() == 3
     assert (results["n_test"] == 40).all()
@@ -210,7 +212,7 @@ def test_diehl_cook_repeats_are_averaged(tmp_path, build_root):
     assert summary["std"] == pytest.approx(results["accuracy_all"].std(ddof=1))
     assert summary["accuracy_proportion"]["mean"] == pytest.approx(
         results["accuracy_proportion"].mean())
-    assert summary["paper_accuracy"] == reproduce.DIEHL_COOK_ACCURACY[100]
+    assert summary["paper_accuracy"] == diehlcook2015.DIEHL_COOK_ACCURACY[100]
     for name in ("receptive_fields", "theta", "confusion", "accuracy_vs_images", "training_log",
                  "test_repeats"):
         _assert_figure(out / "figures" / name)
@@ -235,50 +237,50 @@ def test_diehl_cook_repeats_are_averaged(tmp_path, build_root):
 
 def test_rerunning_some_datasets_keeps_the_other_table1_rows(tmp_path):
     row = {"neurons": 100, "images": 60000, "accuracy_all": 0.8, "accuracy_proportion": 0.81}
-    reproduce._write_table1(tmp_path, {d: {"dataset": d, **row} for d in
+    capozzi2023._write_table1(tmp_path, {d: {"dataset": d, **row} for d in
                                        ("mnist", "fashion-mnist", "cifar10")})
-    kept = reproduce._kept_table1_rows(tmp_path, ["cifar10"])
+    kept = capozzi2023._kept_table1_rows(tmp_path, ["cifar10"])
     assert list(kept) == ["mnist", "fashion-mnist"]
     kept["cifar10"] = {"dataset": "cifar10", **row, "accuracy_all": 0.3}
-    reproduce._write_table1(tmp_path, {"cifar10": kept.pop("cifar10"), **kept})
+    capozzi2023._write_table1(tmp_path, {"cifar10": kept.pop("cifar10"), **kept})
     table = pd.read_csv(tmp_path / "table1.csv")
     assert list(table["dataset"]) == ["mnist", "fashion-mnist", "cifar10"]  # paper order
     assert list(table["accuracy_all"]) == [0.8, 0.8, 0.3]
-    assert reproduce._kept_table1_rows(tmp_path / "none", ["mnist"]) == {}
+    assert capozzi2023._kept_table1_rows(tmp_path / "none", ["mnist"]) == {}
 
 
 def test_a_table1_without_the_transform_column_keeps_its_rows_as_untransformed(tmp_path):
     old = pd.DataFrame([{"dataset": "mnist", "neurons": 100, "images": 60000,
                          "accuracy_all": 0.8, "accuracy_proportion": 0.81}])
     old.to_csv(tmp_path / "table1.csv", index=False)
-    kept = reproduce._kept_table1_rows(tmp_path, ["cifar10"])
+    kept = capozzi2023._kept_table1_rows(tmp_path, ["cifar10"])
     assert kept["mnist"]["input_transform"] == "none"
-    reproduce._write_table1(tmp_path, kept)
-    assert list(pd.read_csv(tmp_path / "table1.csv").columns) == reproduce.TABLE1_COLUMNS
+    capozzi2023._write_table1(tmp_path, kept)
+    assert list(pd.read_csv(tmp_path / "table1.csv").columns) == capozzi2023.table1_columns()
 
 
 def test_a_finished_run_with_another_input_transform_is_not_reused(tmp_path):
     params = default_parameters(100, 1024, protocol__input_transform="standardise")
     settings = {"dataset": "cifar10", "train_images": 50000, "seed": 0,
                 "device": "cpp_standalone"}
-    same = reproduce.RunOptions(input_transform="standardise")
-    reproduce._check_same_run(tmp_path, params, settings, "cifar10", 100, 50000, same)
+    same = common.RunOptions(input_transform="standardise")
+    common._check_same_run(tmp_path, params, settings, "cifar10", 100, 50000, same)
     with pytest.raises(RunDirectoryError, match="input transform standardise.*asked for none"):
-        reproduce._check_same_run(tmp_path, params, settings, "cifar10", 100, 50000,
-                                  reproduce.RunOptions())
+        common._check_same_run(tmp_path, params, settings, "cifar10", 100, 50000,
+                               common.RunOptions())
 
 
 def test_rerunning_some_datasets_keeps_how_the_other_rows_were_made(tmp_path):
     full = {"paper_sizes": True, "sizes": {"label_samples": None}}
-    first = reproduce._per_dataset_record(tmp_path, ["mnist", "fashion-mnist"], full,
+    first = capozzi2023._per_dataset_record(tmp_path, ["mnist", "fashion-mnist"], full,
                                           {"mnist": 10.0, "fashion-mnist": 20.0})
     (tmp_path / "reproduce.json").write_text(json.dumps({"per_dataset": first}))
     smaller = {"paper_sizes": False, "sizes": {"label_samples": 10000}}
-    record = reproduce._per_dataset_record(tmp_path, ["cifar10"], smaller, {"cifar10": 30.0})
+    record = capozzi2023._per_dataset_record(tmp_path, ["cifar10"], smaller, {"cifar10": 30.0})
     assert list(record) == ["mnist", "fashion-mnist", "cifar10"]  # paper order
     assert record["mnist"] == {**full, "wall_s": 10.0}
     assert record["cifar10"] == {**smaller, "wall_s": 30.0}
-    rerun = reproduce._per_dataset_record(tmp_path, ["mnist"], smaller, {"mnist": 5.0})
+    rerun = capozzi2023._per_dataset_record(tmp_path, ["mnist"], smaller, {"mnist": 5.0})
     assert rerun["mnist"]["paper_sizes"] is False and rerun["fashion-mnist"]["wall_s"] == 20.0
 
 
@@ -299,7 +301,8 @@ def test_accuracy_figure_names_the_input_transform_of_a_row(tmp_path, monkeypatc
         return save(fig, stem)
 
     monkeypatch.setattr(_save, "save", save_and_keep_ticks)
-    paths = figures.accuracy_vs_paper(table, reproduce.CAPOZZI_ACCURACY, tmp_path / "accuracy")
+    paths = figures.accuracy_vs_paper(table, capozzi2023.CAPOZZI_ACCURACY,
+                                      tmp_path / "accuracy")
     assert {p.suffix for p in paths} == {".png", ".pdf"}
     assert "standardise" not in ticks[0]
     assert ticks[1].startswith("CIFAR-10 (gray)\nstandardise input")

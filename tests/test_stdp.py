@@ -303,7 +303,7 @@ def test_weight_above_w_max_stays_finite(rule):
 def test_stdp_param_overrides_parse_with_units_and_are_checked_against_the_rule():
     from brian2 import ms
 
-    from diehlsim.commands import stdp_parameters
+    from diehlsim.api import stdp_parameters
 
     values = stdp_parameters("triplet", ["nu_post=0.02", "tau_pre = 25ms", "nu_pre=2e-4"])
     assert values == {"nu_post": 0.02, "tau_pre": 25 * ms, "nu_pre": 2e-4}

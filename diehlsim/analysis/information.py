@@ -35,6 +35,10 @@ Estimators (every one returns the corrected value *and* the plug-in value, see
 
 Significance and all-pairs (vectorised) versions are re-exported from
 :mod:`~diehlsim.analysis.significance` and :mod:`~diehlsim.analysis.pairwise`.
+
+Why one module: every estimator is built on the same joint counts of the same
+samples, and the tests cross-check them against each other; split, each file would need
+the formulas above anyway.
 """
 
 from __future__ import annotations

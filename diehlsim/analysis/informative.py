@@ -27,6 +27,9 @@ image:
     which says about *which* class the count is informative; and the information per spike
     ``I_shuffle / mean count``. The neuron summary compares the class a neuron is assigned to
     (highest mean response) with the class of its largest specific information.
+
+Why one module: both questions share the binarised rasters, the stratified MI and the
+FDR step, and the module reads as one analysis from top to bottom.
 """
 
 from __future__ import annotations

@@ -126,3 +126,14 @@ ALL_VOTE = register(Readout("all", "all vote", ("assignments",), _fit_assignment
 PROPORTION_VOTE = register(Readout("proportion", "proportion vote",
                                    ("assignments", "proportions"), _fit_proportions,
                                    _proportion_vote))
+
+
+def accuracy_columns() -> list[str]:
+    """``accuracy_<name>`` of every registered read-out, the primary one first."""
+    return [accuracy_key(r) for r in readouts()]
+
+
+def accuracies(metrics: dict) -> list[tuple[Readout, float]]:
+    """``(read-out, accuracy)`` of every registered read-out that ``metrics`` reports."""
+    return [(r, float(metrics[accuracy_key(r)])) for r in readouts()
+            if accuracy_key(r) in metrics]

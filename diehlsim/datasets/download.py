@@ -9,6 +9,9 @@ Sources: the canonical URLs of each dataset, or a mirror (argument ``mirror`` or
 ``{mirror}/{folder}/{filename}``: a plain HTTP server over a data directory is a mirror.
 CIFAR-10 comes from the canonical tarball (unpacked into ``cifar-10-batches-py``), or from a
 mirror as the files of ``cifar-10-batches-py`` themselves.
+
+Why one module: streaming, checksum and rename are one transaction per file, and the
+per-dataset sources it fetches belong next to it.
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ The model itself (:mod:`diehlsim.models`) is the same on every device.
 from __future__ import annotations
 
 import os
+import platform
 import shutil
+from importlib import metadata
 from pathlib import Path
 
 from diehlsim.devices import native
@@ -120,3 +122,15 @@ def run_arguments(dev, mapping: dict, build_dir: Path) -> tuple[list[str], list[
             files.append(path)
         arguments.append(f"{name}={string_value}")
     return arguments, files
+
+
+def versions() -> dict:
+    """The versions that shape the generated code and its results (run configs, build
+    manifests)."""
+    out = {"python": platform.python_version()}
+    for package in ("diehlsim", "brian2", "numpy", "scipy", "brian2cuda"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = None
+    return out

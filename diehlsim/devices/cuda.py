@@ -5,6 +5,9 @@ compiles on a machine with ``nvcc`` but without a GPU or driver (the compute cap
 given, not detected), with C++17 (CUDA 13's CCCL requires it; Brian2 2.10.1 asks for
 C++11), and with cuRAND from the CUDA toolkit or else from the ``nvidia-curand`` wheel.
 :func:`check_gpu` tells, before a compiled binary runs, whether a GPU can run it.
+
+Why one module: it is brian2cuda's whole set-up (toolkit and cuRAND discovery,
+preferences, seeding, the GPU check); no part is used without the others.
 """
 
 from __future__ import annotations

@@ -9,18 +9,20 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from diehlsim.analysis import readouts
 from diehlsim.plots import _save
 from diehlsim.plots.names import dataset_title
 
 
 def accuracy_vs_paper(table1: pd.DataFrame, paper: dict[str, float], path_stem: Path,
                       paper_label: str = "paper") -> list[Path]:
-    """Grouped bars per dataset: accuracy (all vote, proportion vote) and the paper's value."""
+    """Grouped bars per dataset: accuracy of each read-out in the table and the paper's
+    value."""
     datasets = list(table1["dataset"])
     x = np.arange(len(datasets))
-    bars = [("this run, all vote", table1["accuracy_all"].to_numpy(), "#3182bd"),
-            ("this run, proportion vote", table1["accuracy_proportion"].to_numpy(), "#9ecae1"),
-            (paper_label, np.array([paper.get(d, np.nan) for d in datasets]), "#e6550d")]
+    bars = [(f"this run, {title}", table1[column].to_numpy(), colour)
+            for (column, title), colour in zip(_readout_columns(table1), _BLUES)]
+    bars.append((paper_label, np.array([paper.get(d, np.nan) for d in datasets]), "#e6550d"))
     width = 0.8 / len(bars)
     fig = Figure(figsize=(max(6.0, 1.9 * len(datasets)), 3.6))
     ax = fig.subplots()
@@ -41,6 +43,17 @@ def accuracy_vs_paper(table1: pd.DataFrame, paper: dict[str, float], path_stem: 
     return _save.save(fig, path_stem)
 
 
+_BLUES = ("#3182bd", "#9ecae1", "#08519c", "#c6dbef", "#6baed6")
+_REPEAT_COLOURS = ("#3182bd", "#6baed6", "#08519c", "#9ecae1", "#c6dbef")
+_MARKERS = "osD^v"
+
+
+def _readout_columns(table: pd.DataFrame) -> list[tuple[str, str]]:
+    """``(accuracy column, read-out title)`` of every registered read-out in ``table``."""
+    return [(readouts.accuracy_key(r), r.title) for r in readouts.readouts()
+            if readouts.accuracy_key(r) in table]
+
+
 def _dataset_ticks(table1: pd.DataFrame) -> list[str]:
     # a table1.csv written before the column existed has raw-pixel rows only
     transforms = table1.get("input_transform", pd.Series("none", index=table1.index))
@@ -54,9 +67,10 @@ def test_repeats(results: pd.DataFrame, path_stem: Path, paper: float | None = N
     """Accuracy of every repeated test pass (``results.csv``), with mean and +/- 1 std."""
     fig = Figure(figsize=(5.5, 3.4))
     ax = fig.subplots()
-    styles = (("accuracy_all", "#3182bd", "o", -0.08, "all vote"),
-              ("accuracy_proportion", "#6baed6", "s", 0.08, "proportion vote"))
-    for column, colour, marker, shift, label in styles:
+    columns = _readout_columns(results)
+    shifts = 0.16 * (np.arange(len(columns)) - (len(columns) - 1) / 2)
+    for (column, label), colour, marker, shift in zip(columns, _REPEAT_COLOURS, _MARKERS,
+                                                        shifts):
         values = 100 * results[column].to_numpy()
         mean, std = values.mean(), values.std(ddof=1) if len(values) > 1 else 0.0
         ax.plot(results["repeat"] + shift, values, marker, color=colour, ls="none",

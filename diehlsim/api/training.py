@@ -1,33 +1,18 @@
-"""Python API: train, label and evaluate a network, and reach its Brian2 objects.
-
-Example::
-
-    from diehlsim import api
-    run = api.train("runs/r1", dataset="mnist-sample", n_exc=100, epochs=1)
-    metrics = api.evaluate("runs/r1")
-    sim = run.simulator            # .model.net is the Brian2 Network, .model.exc_spikes a monitor
-"""
+"""Training: compile a simulator for a network, train a run, resume an interrupted one."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from diehlsim import datasets, io, runs, seeds
-from diehlsim.analysis.labelling import assign_labels, class_proportions
-from diehlsim.analysis.metrics import evaluation_metrics
+from diehlsim import datasets, runs
+from diehlsim.devices import DEFAULT_SLOTS, check_device
 from diehlsim.errors import ConfigurationError
-from diehlsim.models.parameters import NetworkParameters, default_parameters
-from diehlsim.protocol import PhaseResult, run_phase, stdp_rate_at, stream_indices
 from diehlsim.models.network import initial_state
+from diehlsim.models.parameters import NetworkParameters, default_parameters
 from diehlsim.models.state import NetworkState
-from diehlsim.simulation import DEVICES, Simulator
-
-DEFAULT_SLOTS = 250
+from diehlsim.protocol import PhaseResult, run_phase, stdp_rate_at, stream_indices
+from diehlsim.simulation import Simulator, default_build_name
 
 
 @dataclass
@@ -41,10 +26,7 @@ class TrainedRun:
 
 def make_simulator(params: NetworkParameters, device: str, slots: int = DEFAULT_SLOTS,
                    threads: int = 0, build_root: Path | None = None, **options) -> Simulator:
-    if device not in DEVICES:
-        raise ConfigurationError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
-    from diehlsim.simulation import default_build_name
-
+    check_device(device)
     root = Path(build_root) if build_root else runs.default_build_root()
     name = default_build_name(params, device, slots, options.get("record_input", False),
                               options.get("device_options"))
@@ -53,6 +35,14 @@ def make_simulator(params: NetworkParameters, device: str, slots: int = DEFAULT_
                           **options)
     simulator.build_lock = lock  # held while the simulator lives: no other process rebuilds it
     return simulator
+
+
+def simulator_for_run(params: NetworkParameters, settings: dict,
+                      device: str | None = None) -> Simulator:
+    """A simulator for a saved run's network, on its training device unless ``device``."""
+    return make_simulator(params, device or settings["device"],
+                          int(settings.get("slots", DEFAULT_SLOTS)),
+                          int(settings.get("threads", 0)))
 
 
 def input_size_of(dataset: str) -> int:
@@ -135,55 +125,3 @@ def _total_images(n_available: int, epochs, train_samples) -> int:
     if epochs is None or epochs <= 0:
         raise ConfigurationError(f"--epochs must be positive, got {epochs}")
     return int(round(epochs * n_available))
-
-
-def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | None = None,
-             device: str | None = None, data_dir=None, progress: bool = True,
-             simulator: Simulator | None = None) -> dict:
-    """Label the neurons (learning off, theta frozen), test, and write metrics.json."""
-    run_dir = runs.require(Path(run_dir), "config.json", "state.npz")
-    params, settings = runs.load_config(run_dir)
-    state = runs.load_state(run_dir)
-    dataset = settings["dataset"]
-    seed = int(settings["seed"])
-    sim = simulator or make_simulator(params, device or settings["device"],
-                                      int(settings.get("slots", DEFAULT_SLOTS)),
-                                      int(settings.get("threads", 0)))
-    start = time.perf_counter()
-    label_images, label_labels = datasets.load(dataset, "train", data_dir)
-    test_images, test_labels = datasets.load(dataset, "test", data_dir)
-    label_idx = np.arange(_limit(len(label_images), label_samples, "--label-samples"))
-    test_idx = np.arange(_limit(len(test_images), test_samples, "--test-samples"))
-    labelled, state = run_phase(sim, label_images, label_idx, state, learning=False,
-                                seed=seeds.phase_seed(seed, "label"), label="label", progress=progress)
-    tested, state = run_phase(sim, test_images, test_idx, state, learning=False,
-                              seed=seeds.phase_seed(seed, "test"), label="test", progress=progress)
-    label_y = label_labels[labelled.image_index]
-    test_y = test_labels[tested.image_index]
-    assignments = assign_labels(labelled.counts, label_y)
-    proportions = class_proportions(labelled.counts, label_y)
-    metrics = evaluation_metrics(tested.counts, test_y, assignments, proportions)
-    metrics.update(n_label=int(len(label_y)), device=sim.device_name,
-                   label_sim_s=labelled.sim_s, test_sim_s=tested.sim_s,
-                   wall_s=time.perf_counter() - start,
-                   ms_per_test_image=1000 * tested.sim_s / max(1, len(test_y)))
-    io.write_npy(run_dir / "assignments.npy", assignments)
-    io.write_npy(run_dir / "proportions.npy", proportions)
-    io.write_npy(run_dir / "label_counts.npy", labelled.counts)
-    io.write_npy(run_dir / "label_labels.npy", label_y)
-    io.write_npy(run_dir / "test_counts.npy", tested.counts)
-    io.write_npy(run_dir / "test_labels.npy", test_y)
-    for name, phase, y in (("label", labelled, label_y), ("test", tested, test_y)):
-        io.write_csv(run_dir / f"{name}_presentations.csv", pd.DataFrame({
-            "image": phase.image_index, "label": y, "intensity": phase.intensity,
-            "repeats": phase.repeats, "spikes": phase.counts.sum(axis=1)}))
-    io.write_json(run_dir / "metrics.json", metrics)
-    return metrics
-
-
-def _limit(available: int, requested: int | None, flag: str) -> int:
-    if requested is None:
-        return available
-    if requested <= 0:
-        raise ConfigurationError(f"{flag} must be positive, got {requested}")
-    return min(int(requested), available)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from diehlsim.datasets import catalog
-from diehlsim.datasets.download import download
-from diehlsim.datasets.locate import user_cache_dir
+from diehlsim import api
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,21 +14,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="download a dataset into the cache and verify its checksums",
         description=(
             "Download a dataset (canonical files, MD5-verified) into the user cache, where "
-            f"`diehlsim` finds it. Mirror base URL: --mirror or ${catalog.MIRROR_ENV}; "
+            f"`diehlsim` finds it. Mirror base URL: --mirror or ${api.MIRROR_ENV}; "
             "a mirror serves {mirror}/{folder}/{file}, e.g. mnist/train-images-idx3-ubyte.gz."
         ),
     )
-    parser.add_argument("name", choices=catalog.DOWNLOADABLE, metavar="NAME",
-                        help=f"dataset: {', '.join(catalog.DOWNLOADABLE)}")
+    parser.add_argument("name", choices=api.DOWNLOADABLE, metavar="NAME",
+                        help=f"dataset: {', '.join(api.DOWNLOADABLE)}")
     parser.add_argument("--mirror", metavar="URL", default=None,
-                        help=f"mirror base URL (default: ${catalog.MIRROR_ENV}, else canonical)")
+                        help=f"mirror base URL (default: ${api.MIRROR_ENV}, else canonical)")
     parser.add_argument("--cache-dir", metavar="DIR", default=None,
-                        help=f"where to save (default: {user_cache_dir()})")
+                        help=f"where to save (default: {api.user_cache_dir()})")
     parser.set_defaults(func=run_download)
 
 
 def run_download(args: argparse.Namespace) -> int:
     """Run ``diehlsim download``; errors propagate to the CLI, which prints them cleanly."""
-    folder = download(args.name, cache_dir=args.cache_dir, mirror=args.mirror, progress=True)
+    folder = api.download(args.name, cache_dir=args.cache_dir, mirror=args.mirror, progress=True)
     print(f"{args.name}: saved and verified in {folder}")
     return 0

@@ -1,4 +1,5 @@
-"""``diehlsim build``: write (and compile) a self-contained standalone project.
+"""A self-contained standalone project (``diehlsim build``): its run arguments, result
+files, manifest and README, and the check that the protocol is in its code.
 
 The project in ``--out`` is the same one the simulator compiles for training: sources, a
 makefile, static arrays and the binary ``main``. One binary run simulates one chunk of
@@ -8,19 +9,20 @@ needs rebuilding. ``README.md`` and ``diehlsim_build.json`` in the project list 
 
 :func:`check_protocol_in_code` verifies that the generated sources hold the whole
 presentation protocol (controller, normalisation) and a single network run.
+
+Why one module: the README and the manifest describe the same tables (run arguments,
+result files) that the check verifies; a third of it is the README's text.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from diehlsim.errors import ConfigurationError, ToolchainError
 
 BUILD_DEVICES = ("cpp_standalone", "cuda_standalone")
 INPUT_SIZES = (784, 1024)
@@ -187,70 +189,10 @@ def check_protocol_in_code(build_dir) -> list[str]:
     return problems
 
 
-# -- building ----------------------------------------------------------------------------
-def build_project(out, device: str = "cpp_standalone", n_exc: int = 100,
-                  input_size: int = 784, *, stdp_rule: str = "triplet", slots: int = 250,
-                  compile: bool = True, compute_capability: str | None = None,
-                  portable: bool = False, gpu_id: int = 0, threads: int = 0,
-                  overrides: dict | None = None) -> BuildResult:
-    """Write the standalone project for ``n_exc`` neurons into ``out`` (and compile it)."""
-    from diehlsim.devices import cuda
-    from diehlsim.models.parameters import default_parameters
-    from diehlsim.simulation import Simulator
-
-    if device not in BUILD_DEVICES:
-        raise ConfigurationError(
-            f"build needs a standalone device ({', '.join(BUILD_DEVICES)}), got {device!r}")
-    if input_size not in INPUT_SIZES:
-        raise ConfigurationError(
-            f"--input-size must be 784 (28x28, MNIST) or 1024 (32x32, CIFAR-10 grey), "
-            f"got {input_size}")
-    if n_exc is None or int(n_exc) <= 0:
-        raise ConfigurationError(f"--neurons must be a positive integer, got {n_exc}")
-    if compute_capability is not None and device != "cuda_standalone":
-        raise ConfigurationError("--compute-capability applies to --device cuda_standalone")
-    out = Path(out).resolve()
-    if out.exists() and any(out.iterdir()) and not (out / "makefile").exists():
-        raise ConfigurationError(
-            f"{out} exists and holds something other than a standalone project; choose "
-            f"another --out")
-    if device == "cuda_standalone" and compile:
-        cuda.find_nvcc()  # a clear error before minutes of code generation
-    params = default_parameters(int(n_exc), int(input_size), stdp_rule, **(overrides or {}))
-    options = {"portable": bool(portable)}
-    if device == "cuda_standalone":
-        options.update(compute_capability=compute_capability or cuda.DEFAULT_COMPUTE_CAPABILITY,
-                       gpu_id=int(gpu_id))
-    start = time.perf_counter()
-    try:
-        sim = Simulator(params, device, slots=slots, build_dir=out, threads=threads,
-                        device_options=options, compile=compile)
-    except RuntimeError as exc:
-        if isinstance(exc, ToolchainError) or "compilation failed" not in str(exc).lower():
-            raise
-        raise ToolchainError(
-            f"compiling {out} failed ({exc}); run 'make' in {out} to see the compiler's "
-            f"messages") from None
-    total = time.perf_counter() - start
-    dev = sim.device
-    compile_s = None
-    if compile and dev is not None:
-        compile_s = getattr(dev, "timers", {}).get("compile", {}).get("make")
-    generate_s = total - (compile_s or 0.0)
-    binary = out / "main"
-    result = BuildResult(
-        directory=out, device=device, binary=binary if compile and binary.exists() else None,
-        generate_s=generate_s, compile_s=compile_s, run_arguments=run_argument_table(sim),
-        result_files=result_files(sim))
-    result.problems = check_protocol_in_code(out)
-    _write_manifest(result, sim, options)
-    (out / "README.md").write_text(readme_text(result, sim, options))
-    return result
-
-
-def _write_manifest(result: BuildResult, sim, options) -> None:
+# -- documenting a built project -----------------------------------------------------
+def write_manifest(result: BuildResult, sim, options) -> None:
     from diehlsim.models.parameters import parameters_to_json
-    from diehlsim.runs import versions
+    from diehlsim.devices import versions
 
     p = sim.params.protocol
     manifest = {
@@ -377,49 +319,3 @@ def readme_text(result: BuildResult, sim, options) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-# -- CLI ---------------------------------------------------------------------------------
-def register(subparsers) -> None:
-    from diehlsim.commands import add_model_options
-
-    p = subparsers.add_parser(
-        "build", help="write (and compile) a standalone C++ or CUDA project",
-        description="Write a self-contained Brian2 standalone project for the network into "
-                    "--out and compile it (nvcc is enough for CUDA: no GPU needed).")
-    p.add_argument("--device", choices=BUILD_DEVICES, required=True)
-    p.add_argument("--neurons", type=int, required=True, help="excitatory neurons")
-    p.add_argument("--input-size", type=int, choices=INPUT_SIZES, default=784,
-                   help="784 = 28x28 (MNIST), 1024 = 32x32 (CIFAR-10 grey)")
-    p.add_argument("--out", type=Path, required=True, help="project directory")
-    p.add_argument("--compute-capability", default=None,
-                   help="CUDA: GPU compute capability, e.g. 9.0 (H100/H200, default), 8.0")
-    p.add_argument("--gpu-id", type=int, default=0, help="CUDA: GPU the binary uses")
-    p.add_argument("--no-compile", action="store_true", help="only write the project")
-    p.add_argument("--portable", action="store_true", help="no -march=native")
-    add_model_options(p)
-    p.add_argument("--chunk", type=int, default=250,
-                   help="presentation slots per run of the binary (default %(default)s)")
-    p.add_argument("--threads", type=int, default=0, help="cpp_standalone: OpenMP threads")
-    p.set_defaults(func=cmd_build)
-
-
-def cmd_build(args) -> int:
-    from diehlsim.commands import model_overrides
-
-    result = build_project(
-        args.out, args.device, args.neurons, args.input_size, stdp_rule=args.stdp,
-        slots=args.chunk, compile=not args.no_compile,
-        compute_capability=args.compute_capability, portable=args.portable,
-        gpu_id=args.gpu_id, threads=args.threads, overrides=model_overrides(args))
-    what = (f"binary {result.binary}" if result.binary else "not compiled (--no-compile)")
-    timing = f"generated in {result.generate_s:.1f} s"
-    if result.compile_s is not None:
-        timing += f", compiled in {result.compile_s:.1f} s"
-    print(f"{args.device} project for {args.neurons} neurons in {result.directory}: {what}; "
-          f"{timing}; see {result.directory / 'README.md'}")
-    if result.problems:
-        for problem in result.problems:
-            print(f"protocol check: {problem}")
-        return 1
-    return 0

@@ -1,37 +1,26 @@
 """Command-line entry point: ``diehlsim COMMAND ...`` (also ``python -m diehlsim``).
 
-Each command lives next to the code it drives and registers itself through a
-``register(subparsers)`` function; this module only assembles them.
+One module per command, each with a ``register(subparsers)`` that adds it; the handlers call
+:mod:`diehlsim.api` (and :mod:`diehlsim.papers` for ``reproduce``). This module assembles them
+and is the one place where errors become messages and exit codes.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
+from diehlsim.cli import analyze, build, demo, download, evaluate, reproduce, train
 from diehlsim.errors import DiehlsimError
 
-# module -> its register(subparsers) adds one or more commands
-COMMAND_MODULES = [
-    "diehlsim.datasets.cli",
-    "diehlsim.commands",
-    "diehlsim.analysis.cli",
-    "diehlsim.build",
-    "diehlsim.reproduce",
-]
+# in the order ``diehlsim --help`` lists them
+COMMAND_MODULES = (download, train, evaluate, demo, analyze, build, reproduce)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diehlsim", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
+    for module in COMMAND_MODULES:
         module.register(subparsers)
     return parser
 
@@ -47,7 +36,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"diehlsim {args.command}: interrupted", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

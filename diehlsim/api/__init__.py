@@ -1,0 +1,54 @@
+"""Python API, the front door of diehlsim: train, resume, evaluate, test again, record,
+analyze, build; and the choices (devices, datasets, rules ...) the command line offers.
+
+Example::
+
+    from diehlsim import api
+    run = api.train("runs/r1", dataset="mnist-sample", n_exc=100, epochs=1)
+    metrics = api.evaluate("runs/r1")
+    sim = run.simulator            # .model.net is the Brian2 Network, .model.exc_spikes a monitor
+"""
+
+from diehlsim.analysis.readouts import accuracies, accuracy_columns
+from diehlsim.api.evaluation import RepeatResult, evaluate, load_assignments, repeat_test
+from diehlsim.api.options import model_overrides, stdp_parameters
+from diehlsim.api.project import build, figures, information_figures
+from diehlsim.api.recording import (
+    ANALYSIS_SUBDIR,
+    DEFAULT_PERMUTATIONS,
+    DEFAULT_SAMPLES_PER_CLASS,
+    Analysis,
+    analyze,
+    record,
+)
+from diehlsim.api.training import (
+    DEFAULT_SLOTS,
+    TrainedRun,
+    input_size_of,
+    make_simulator,
+    resume,
+    simulator_for_run,
+    train,
+)
+from diehlsim.devices.project import BUILD_DEVICES, INPUT_SIZES
+from diehlsim.datasets import DATASETS
+from diehlsim.datasets.catalog import DOWNLOADABLE, MIRROR_ENV
+from diehlsim.datasets.download import download
+from diehlsim.datasets.locate import user_cache_dir
+from diehlsim.models.parameters import INPUT_TRANSFORMS, INTEGRATIONS, parse_parameter
+from diehlsim.models.stdp import rule_names
+from diehlsim.runs import load_config
+from diehlsim.simulation import DEVICES, Simulator
+
+STDP_RULES = tuple(rule_names())
+
+__all__ = [
+    "accuracies", "accuracy_columns", "Analysis", "ANALYSIS_SUBDIR", "analyze", "build",
+    "BUILD_DEVICES", "DATASETS", "DEFAULT_PERMUTATIONS", "DEFAULT_SAMPLES_PER_CLASS",
+    "DEFAULT_SLOTS", "DEVICES", "download", "DOWNLOADABLE", "evaluate", "figures",
+    "information_figures", "input_size_of", "INPUT_SIZES", "INPUT_TRANSFORMS", "INTEGRATIONS",
+    "load_assignments", "load_config", "make_simulator", "MIRROR_ENV", "model_overrides",
+    "parse_parameter", "record", "repeat_test", "RepeatResult", "resume", "Simulator",
+    "simulator_for_run", "stdp_parameters", "STDP_RULES", "train", "TrainedRun",
+    "user_cache_dir",
+]

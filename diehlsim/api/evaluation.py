@@ -1,0 +1,160 @@
+"""Labelling and testing a trained run, once (``evaluate``) or again (``repeat_test``).
+
+Diehl & Cook (2015) report the test accuracy averaged over ten presentations of the test set.
+:func:`evaluate` labels the neurons once, tests once (test repeat 0) and saves
+``assignments.npy`` and ``proportions.npy``; :func:`repeat_test` presents the test set again
+with those assignments, learning off, each repeat with its own seed, so that only the Poisson
+input spike trains change between repeats. Both test through :func:`_test_pass`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from diehlsim import datasets, io, runs, seeds
+from diehlsim.analysis import readouts
+from diehlsim.analysis.metrics import evaluation_metrics
+from diehlsim.api.training import simulator_for_run
+from diehlsim.errors import ConfigurationError, RunDirectoryError
+from diehlsim.protocol import PhaseResult, run_phase
+from diehlsim.models.state import NetworkState
+from diehlsim.simulation import Simulator
+
+
+@dataclass(frozen=True)
+class RepeatResult:
+    """Accuracy of one presentation of the test set, per registered read-out."""
+
+    repeat: int
+    seed: int
+    accuracy: dict  # read-out name -> accuracy
+    n_test: int
+    sim_s: float
+
+    def as_row(self) -> dict:
+        """One row of a results table: ``accuracy_<name>`` columns between seed and n_test."""
+        return {"repeat": self.repeat, "seed": self.seed,
+                **{f"accuracy_{name}": value for name, value in self.accuracy.items()},
+                "n_test": self.n_test, "sim_s": self.sim_s}
+
+
+@dataclass
+class _TestPass:
+    phase: PhaseResult
+    labels: np.ndarray  # class of each accepted presentation
+    metrics: dict
+
+
+def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | None = None,
+             device: str | None = None, data_dir=None, progress: bool = True,
+             simulator: Simulator | None = None) -> dict:
+    """Label the neurons (learning off, theta frozen), test, and write metrics.json."""
+    run_dir = runs.require(Path(run_dir), "config.json", "state.npz")
+    params, settings = runs.load_config(run_dir)
+    state = runs.load_state(run_dir)
+    seed = int(settings["seed"])
+    sim = simulator or simulator_for_run(params, settings, device)
+    start = time.perf_counter()
+    label_images, label_labels = datasets.load(settings["dataset"], "train", data_dir)
+    test_images, test_labels = datasets.load(settings["dataset"], "test", data_dir)
+    label_idx = np.arange(_limit(len(label_images), label_samples, "--label-samples"))
+    test_idx = np.arange(_limit(len(test_images), test_samples, "--test-samples"))
+    labelled, state = run_phase(sim, label_images, label_idx, state, learning=False,
+                                seed=seeds.phase_seed(seed, "label"), label="label",
+                                progress=progress)
+    label_y = label_labels[labelled.image_index]
+    fitted = readouts.fit_all(labelled.counts, label_y)
+    tested = _test_pass(sim, test_images, test_labels, test_idx, state, fitted,
+                        seeds.test_repeat_seed(seed, 0), "test", progress)
+    metrics = tested.metrics
+    metrics.update(n_label=int(len(label_y)), device=sim.device_name,
+                   label_sim_s=labelled.sim_s, test_sim_s=tested.phase.sim_s,
+                   wall_s=time.perf_counter() - start,
+                   ms_per_test_image=1000 * tested.phase.sim_s / max(1, len(tested.labels)))
+    for name, array in readouts.fitted_arrays(fitted).items():  # assignments, proportions
+        io.write_npy(run_dir / f"{name}.npy", array)
+    _save_phase(run_dir, "label", labelled, label_y)
+    _save_phase(run_dir, "test", tested.phase, tested.labels)
+    io.write_json(run_dir / "metrics.json", metrics)
+    return metrics
+
+
+def repeat_test(run_dir, repeats, *, test_samples: int | None = None, device: str | None = None,
+                data_dir=None, progress: bool = True,
+                simulator: Simulator | None = None) -> list[RepeatResult]:
+    """Present the test set once per entry of ``repeats`` (repeat numbers, e.g. ``range(1, 10)``)
+    with the run's saved assignments; every repeat starts from the trained state.
+
+    ``test_samples`` limits the test set to its first images, as in :func:`evaluate`.
+    """
+    run_dir = runs.require(Path(run_dir), "config.json", "state.npz", "assignments.npy")
+    params, settings = runs.load_config(run_dir)
+    trained = runs.load_state(run_dir)
+    fitted = load_readouts(run_dir, params.n_exc)
+    sim = simulator or simulator_for_run(params, settings, device)
+    images, labels = datasets.load(settings["dataset"], "test", data_dir)
+    indices = np.arange(_limit(len(images), test_samples, "--test-samples"))
+    results = []
+    for repeat in repeats:
+        seed = seeds.test_repeat_seed(int(settings["seed"]), int(repeat))
+        tested = _test_pass(sim, images, labels, indices, trained, fitted, seed,
+                            f"test repeat {repeat}", progress)
+        accuracy = {r.name: value for r, value in readouts.accuracies(tested.metrics)}
+        results.append(RepeatResult(int(repeat), seed, accuracy, int(tested.metrics["n_test"]),
+                                    float(tested.phase.sim_s)))
+    return results
+
+
+def load_assignments(run_dir, n_exc: int) -> np.ndarray | None:
+    """``RUN/assignments.npy`` when present (checked against the layer size), else None."""
+    path = Path(run_dir) / "assignments.npy"
+    if not path.exists():
+        return None
+    assignments = np.load(path, allow_pickle=False)
+    if assignments.shape != (n_exc,):
+        raise RunDirectoryError(
+            f"{path} has shape {assignments.shape} but the network has {n_exc} excitatory "
+            f"neurons: re-run the labelling step of this run or delete the file")
+    return assignments
+
+
+def load_readouts(run_dir, n_exc: int) -> dict:
+    """The read-outs :func:`evaluate` fitted and saved in ``run_dir`` (``NAME.npy`` each)."""
+    arrays = {}
+    for name in {n for r in readouts.readouts() for n in r.arrays}:
+        path = Path(run_dir) / f"{name}.npy"
+        if path.exists():
+            arrays[name] = np.load(path, allow_pickle=False)
+    arrays["assignments"] = load_assignments(run_dir, n_exc)
+    return readouts.fitted_from_arrays(arrays)
+
+
+def _test_pass(sim: Simulator, images, labels, indices, state: NetworkState, fitted: dict,
+               seed: int, label: str, progress: bool) -> _TestPass:
+    """One presentation of the test images ``indices`` (learning off), scored."""
+    tested, _ = run_phase(sim, images, indices, state, learning=False, seed=seed, label=label,
+                          progress=progress)
+    tested_labels = labels[tested.image_index]
+    metrics = evaluation_metrics(tested.counts, tested_labels, fitted)
+    return _TestPass(tested, tested_labels, metrics)
+
+
+def _save_phase(run_dir: Path, name: str, phase: PhaseResult, labels: np.ndarray) -> None:
+    io.write_npy(run_dir / f"{name}_counts.npy", phase.counts)
+    io.write_npy(run_dir / f"{name}_labels.npy", labels)
+    io.write_csv(run_dir / f"{name}_presentations.csv", pd.DataFrame({
+        "image": phase.image_index, "label": labels, "intensity": phase.intensity,
+        "repeats": phase.repeats, "spikes": phase.counts.sum(axis=1)}))
+
+
+def _limit(available: int, requested: int | None, flag: str) -> int:
+    if requested is None:
+        return available
+    if requested <= 0:
+        raise ConfigurationError(f"{flag} must be positive, got {requested}")
+    return min(int(requested), available)

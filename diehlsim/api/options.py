@@ -1,0 +1,56 @@
+"""Model choices as the command line gives them, turned into checked parameter overrides."""
+
+from __future__ import annotations
+
+from brian2 import have_same_dimensions, ms
+
+from diehlsim.errors import ConfigurationError
+from diehlsim.models.parameters import parse_parameter, parse_quantity
+from diehlsim.models.stdp import get_rule
+
+
+def stdp_parameters(rule: str, assignments: list[str]) -> dict:
+    """``["nu_post=0.02", "tau_pre=25ms"]`` -> overrides of ``rule``'s parameters, checked."""
+    values = {}
+    for text in assignments:
+        name, sep, value = text.partition("=")
+        if not name.strip() or not sep:
+            raise ConfigurationError(
+                f"--stdp-param {text!r} is not NAME=VALUE with a number (and ms or s for a "
+                f"time constant), e.g. nu_post=0.02 or tau_pre=25ms")
+        values[name.strip()] = parse_quantity(value, f"--stdp-param {text!r}")
+    chosen = get_rule(rule)
+    chosen.parameters(values)  # unknown names fail here, naming the rule's own
+    for name, value in values.items():
+        if not have_same_dimensions(value, chosen.defaults[name]):
+            raise ConfigurationError(
+                f"--stdp-param {name}: give it in the units of its default "
+                f"({chosen.defaults[name]!r}): a plain number, or a number with ms or s for a "
+                f"time constant")
+    return values
+
+
+def model_overrides(stdp_rule: str = "triplet", *, stdp_params=(), lockout_ms=None,
+                    integration=None, input_transform=None, stdp_rate_final=None,
+                    params=()) -> dict:
+    """Parameter overrides (``default_parameters`` keywords) for the model options of
+    ``diehlsim train`` and ``diehlsim build``; ``params`` are ``SECTION.NAME=VALUE`` texts."""
+    overrides = {}
+    if stdp_params:
+        overrides["stdp"] = stdp_parameters(stdp_rule, stdp_params)
+    if lockout_ms is not None:
+        overrides["exc__spike_lockout"] = lockout_ms * ms
+    if integration is not None:
+        overrides["protocol__integration"] = integration
+    if input_transform is not None:
+        overrides["protocol__input_transform"] = input_transform
+    if stdp_rate_final is not None:
+        overrides["protocol__stdp_rate_final"] = stdp_rate_final
+    for assignment in params:
+        key, value = parse_parameter(assignment)
+        if key in overrides:
+            raise ConfigurationError(
+                f"--param {assignment!r} sets {key.replace('__', '.')}, which another option "
+                f"(or an earlier --param) already sets; give it once")
+        overrides[key] = value
+    return overrides

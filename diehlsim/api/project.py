@@ -1,0 +1,90 @@
+"""Standalone projects and figures: the API's doors to ``build`` and ``figures``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from diehlsim import datasets, io, runs
+from diehlsim.devices import cuda, project
+from diehlsim.errors import ConfigurationError, ToolchainError
+from diehlsim.models.parameters import default_parameters
+from diehlsim.simulation import Simulator
+
+
+def build(out, device: str = "cpp_standalone", n_exc: int = 100,
+                  input_size: int = 784, *, stdp_rule: str = "triplet", slots: int = 250,
+                  compile: bool = True, compute_capability: str | None = None,
+                  portable: bool = False, gpu_id: int = 0, threads: int = 0,
+                  overrides: dict | None = None) -> project.BuildResult:
+    """Write the standalone project for ``n_exc`` neurons into ``out`` (and compile it)."""
+    if device not in project.BUILD_DEVICES:
+        raise ConfigurationError(
+            f"build needs a standalone device ({', '.join(project.BUILD_DEVICES)}), got {device!r}")
+    if input_size not in project.INPUT_SIZES:
+        raise ConfigurationError(
+            f"--input-size must be 784 (28x28, MNIST) or 1024 (32x32, CIFAR-10 grey), "
+            f"got {input_size}")
+    if n_exc is None or int(n_exc) <= 0:
+        raise ConfigurationError(f"--neurons must be a positive integer, got {n_exc}")
+    if compute_capability is not None and device != "cuda_standalone":
+        raise ConfigurationError("--compute-capability applies to --device cuda_standalone")
+    out = Path(out).resolve()
+    if out.exists() and any(out.iterdir()) and not (out / "makefile").exists():
+        raise ConfigurationError(
+            f"{out} exists and holds something other than a standalone project; choose "
+            f"another --out")
+    if device == "cuda_standalone" and compile:
+        cuda.find_nvcc()  # a clear error before minutes of code generation
+    params = default_parameters(int(n_exc), int(input_size), stdp_rule, **(overrides or {}))
+    options = {"portable": bool(portable)}
+    if device == "cuda_standalone":
+        options.update(compute_capability=compute_capability or cuda.DEFAULT_COMPUTE_CAPABILITY,
+                       gpu_id=int(gpu_id))
+    start = time.perf_counter()
+    try:
+        sim = Simulator(params, device, slots=slots, build_dir=out, threads=threads,
+                        device_options=options, compile=compile)
+    except RuntimeError as exc:
+        if isinstance(exc, ToolchainError) or "compilation failed" not in str(exc).lower():
+            raise
+        raise ToolchainError(
+            f"compiling {out} failed ({exc}); run 'make' in {out} to see the compiler's "
+            f"messages") from None
+    total = time.perf_counter() - start
+    dev = sim.device
+    compile_s = None
+    if compile and dev is not None:
+        compile_s = getattr(dev, "timers", {}).get("compile", {}).get("make")
+    generate_s = total - (compile_s or 0.0)
+    binary = out / "main"
+    result = project.BuildResult(
+        directory=out, device=device, binary=binary if compile and binary.exists() else None,
+        generate_s=generate_s, compile_s=compile_s, run_arguments=project.run_argument_table(sim),
+        result_files=project.result_files(sim))
+    result.problems = project.check_protocol_in_code(out)
+    project.write_manifest(result, sim, options)
+    io.write_text(out / "README.md", project.readme_text(result, sim, options))
+    return result
+
+
+def figures(run_dir) -> Path:
+    """Receptive fields, thresholds, confusion matrix (after evaluate) and accuracy vs
+    images seen, in ``RUN/figures``."""
+    from diehlsim import figures as run_figures  # matplotlib: only when drawing
+
+    out = Path(run_dir) / "figures"
+    _, settings = runs.load_config(Path(run_dir))
+    run_figures.run_figures(Path(run_dir), out, settings["dataset"])
+    return out
+
+
+def information_figures(analysis_dir, dataset: str) -> list[Path]:
+    """The figures of an analysis directory (``spikes.npz``, ``table2.csv`` ...) in
+    ``DIR/figures``."""
+    from diehlsim import figures as run_figures  # matplotlib: only when drawing
+
+    analysis_dir = Path(analysis_dir)
+    return run_figures.information_figures(analysis_dir, analysis_dir / "figures", dataset,
+                                           datasets.image_shape(dataset),
+                                           analysis_dir / "spikes.npz")

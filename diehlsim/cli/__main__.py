@@ -1,0 +1,3 @@
+from diehlsim.cli import main
+
+raise SystemExit(main())

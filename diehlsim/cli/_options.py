@@ -1,0 +1,45 @@
+"""Options that several commands share: the device, and the model choices of ``train`` and
+``build``."""
+
+from __future__ import annotations
+
+import argparse
+
+from diehlsim import api
+
+
+def add_device(parser, default: str | None = "cpp_standalone") -> None:
+    parser.add_argument("--device", choices=api.DEVICES, default=default,
+                        help="Brian2 device (default: %(default)s)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="OpenMP threads for cpp_standalone (0 = none, the fastest here)")
+
+
+def add_model_options(parser) -> None:
+    """The model choices shared by ``train`` and ``build``: learning rule, lockout, integrator."""
+    parser.add_argument("--stdp", choices=api.STDP_RULES, default="triplet")
+    parser.add_argument("--stdp-param", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a parameter of the STDP rule, e.g. nu_post=0.02 or "
+                             "tau_pre=25ms (repeatable; docs/model.md lists each rule's)")
+    parser.add_argument("--lockout", type=float, default=None,
+                        help="spike lockout in ms (default 5 = refractory only; Brian2 ports "
+                             "use 50)")
+    parser.add_argument("--integration", choices=api.INTEGRATIONS, default=None,
+                        help="numerical method of both layers (default exponential_euler; "
+                             "euler is what the Brian 1 original ran)")
+    parser.add_argument("--input-transform", choices=api.INPUT_TRANSFORMS, default=None,
+                        help="per-image contrast transform of the grey levels before the rates "
+                             "(default none, as in the paper; see docs/model.md)")
+    parser.add_argument("--param", action="append", default=[], metavar="SECTION.NAME=VALUE",
+                        help="override any network parameter, with its units, e.g. "
+                             "conn.w_inh_exc=25 or exc.theta_plus=0.1mV (repeatable; sections "
+                             "exc, inh, conn, protocol as in docs/model.md)")
+
+
+def model_overrides(args: argparse.Namespace) -> dict:
+    """Parameter overrides (``default_parameters`` keywords) for the options of
+    :func:`add_model_options` (and ``train``'s ``--stdp-rate-final``)."""
+    return api.model_overrides(
+        args.stdp, stdp_params=args.stdp_param, lockout_ms=args.lockout,
+        integration=args.integration, input_transform=args.input_transform,
+        stdp_rate_final=getattr(args, "stdp_rate_final", None), params=args.param)

@@ -1,0 +1,30 @@
+"""``diehlsim evaluate``: label the neurons of a trained run, test it, draw its figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from diehlsim import api
+from diehlsim.cli._options import add_device
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("evaluate", help="label neurons and test a trained run")
+    p.add_argument("--run", required=True, type=Path)
+    p.add_argument("--label-samples", type=int, default=None)
+    p.add_argument("--test-samples", type=int, default=None)
+    add_device(p, default=None)
+    p.add_argument("--data-dir", type=Path, default=None)
+    p.set_defaults(func=cmd_evaluate)
+
+
+def cmd_evaluate(args) -> int:
+    metrics = api.evaluate(args.run, label_samples=args.label_samples,
+                           test_samples=args.test_samples, device=args.device,
+                           data_dir=args.data_dir)
+    figures = api.figures(args.run)
+    votes = ", ".join(f"({r.title}) {100 * a:.2f} %" for r, a in api.accuracies(metrics))
+    print(f"accuracy {votes} on {metrics['n_test']} test images, labelled with "
+          f"{metrics['n_label']}")
+    print(f"metrics: {Path(args.run) / 'metrics.json'}; figures: {figures}")
+    return 0

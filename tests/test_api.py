@@ -1,0 +1,98 @@
+"""The API as the front door: evaluate, repeat_test, analyze on a tiny network trained on the
+embedded MNIST sample (runtime device, seconds)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from diehlsim import api, datasets, runs, seeds
+from diehlsim.api import evaluation
+from diehlsim.errors import ConfigurationError, RunDirectoryError
+
+SEED = 5
+N_LABEL, N_TEST = 20, 20
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory):
+    """A run trained on 20 images and evaluated, with its simulator and metrics."""
+    root = tmp_path_factory.mktemp("api")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DIEHLSIM_BUILD_DIR", str(root / "builds"))
+        run = api.train(root / "run", "mnist-sample", 6, train_samples=20, device="runtime",
+                        seed=SEED, slots=10, progress=False)
+        metrics = api.evaluate(run.run_dir, label_samples=N_LABEL, test_samples=N_TEST,
+                               simulator=run.simulator, progress=False)
+        yield run, metrics
+
+
+def test_repeat_zero_is_the_test_pass_of_evaluate(evaluated):
+    run, metrics = evaluated
+    (zero,) = api.repeat_test(run.run_dir, [0], test_samples=N_TEST, simulator=run.simulator,
+                              progress=False)
+    assert zero.seed == seeds.phase_seed(SEED, "test")
+    assert (zero.accuracy["all"], zero.accuracy["proportion"], zero.n_test) == (
+        metrics["accuracy_all"], metrics["accuracy_proportion"], metrics["n_test"])
+
+
+def test_repeat_zero_gives_the_spike_counts_evaluate_saved(evaluated):
+    run, _ = evaluated
+    images, labels = datasets.load("mnist-sample", "test")
+    fitted = evaluation.load_readouts(run.run_dir, run.params.n_exc)
+    tested = evaluation._test_pass(run.simulator, images, labels, np.arange(N_TEST),
+                                   runs.load_state(run.run_dir), fitted,
+                                   seeds.test_repeat_seed(SEED, 0), "test", False)
+    np.testing.assert_array_equal(tested.phase.counts,
+                                  np.load(run.run_dir / "test_counts.npy"))
+    np.testing.assert_array_equal(tested.labels, np.load(run.run_dir / "test_labels.npy"))
+
+
+def test_later_repeats_have_their_own_seeds(evaluated):
+    run, _ = evaluated
+    results = api.repeat_test(run.run_dir, range(1, 3), test_samples=5,
+                              simulator=run.simulator, progress=False)
+    assert [r.repeat for r in results] == [1, 2]
+    assert [r.seed for r in results] == [seeds.test_repeat_seed(SEED, r) for r in (1, 2)]
+    assert all(r.n_test == 5 for r in results)
+    assert list(results[0].as_row()) == ["repeat", "seed", "accuracy_all",
+                                         "accuracy_proportion", "n_test", "sim_s"]
+
+
+def test_evaluate_writes_its_files(evaluated):
+    run, metrics = evaluated
+    assert json.loads((run.run_dir / "metrics.json").read_text())["n_label"] == N_LABEL
+    assert metrics["n_test"] == N_TEST
+    for name in ("label", "test"):
+        table = pd.read_csv(run.run_dir / f"{name}_presentations.csv")
+        assert list(table.columns) == ["image", "label", "intensity", "repeats", "spikes"]
+
+
+def test_repeat_test_needs_the_assignments_of_evaluate(tmp_path):
+    with pytest.raises(RunDirectoryError, match="missing config.json, state.npz, assignments"):
+        api.repeat_test(tmp_path, [1])
+
+
+def test_analyze_checks_its_values_before_simulating(evaluated, tmp_path):
+    run, _ = evaluated
+    with pytest.raises(RunDirectoryError, match="does not exist"):
+        api.analyze(tmp_path / "missing")
+    with pytest.raises(ConfigurationError, match="--samples"):
+        api.analyze(run.run_dir, samples=0)
+    with pytest.raises(ConfigurationError, match="--permutations"):
+        api.analyze(run.run_dir, permutations=0)
+
+
+def test_record_and_analyze_a_trained_run(evaluated, tmp_path, monkeypatch):
+    run, _ = evaluated
+    monkeypatch.setenv("DIEHLSIM_BUILD_DIR", str(tmp_path / "builds"))
+    analysis = api.analyze(run.run_dir, samples=1, permutations=9, out_dir=tmp_path / "info")
+    assert analysis.out_dir == tmp_path / "info"
+    assert list(analysis.tables["table2"]["class"]) == list(range(10))
+    recording = api.record(run.run_dir, 1)
+    assert sorted(recording.labels) == list(range(10))
+    saved = np.load(tmp_path / "info" / "spikes.npz")
+    np.testing.assert_array_equal(saved["exc_neuron"], recording.exc_neuron)
