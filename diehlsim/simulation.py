@@ -69,7 +69,7 @@ class Simulator:
         self._device_options = dict(device_options or {})
         # FTZ/DAZ (devices.native); False keeps IEEE subnormals, for measuring their cost
         self._flush_subnormals = bool(self._device_options.get("flush_subnormals", True))
-        self.build_dir = Path(build_dir or Path("build") / default_build_name(
+        self.build_dir = Path(build_dir or devices.default_build_root() / default_build_name(
             params, device_name, slots, record_input, device_options)).resolve()
         self.build_s = 0.0
         start = time.perf_counter()

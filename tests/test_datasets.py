@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import shared_data_dir
 
 from diehlsim import datasets
 from diehlsim.datasets import catalog, cifar, locate, sample
@@ -39,14 +40,7 @@ from diehlsim.errors import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def _real_data_dir() -> Path:
-    entries = [e for e in os.environ.get("DIEHLSIM_DATA", "").split(os.pathsep) if e.strip()]
-    return Path(entries[0]).resolve() if entries else REPO_ROOT.parent / "shared" / "data"
-
-
-REAL_DATA = _real_data_dir()
+REAL_DATA = shared_data_dir()
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 

@@ -12,6 +12,8 @@ each defined and registered here, outside the package, and run through ``api.tra
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from brian2 import NeuronGroup, linked_var, ms, second
@@ -20,7 +22,10 @@ from diehlsim import api
 from diehlsim.analysis import readouts
 from diehlsim.models import components, excitatory
 from diehlsim.models.components import section_namespace
+from diehlsim.errors import ConfigurationError
 from diehlsim.models.encoding import check_images
+from diehlsim.models.network import initial_state, state_table
+from diehlsim.models.parameters import default_parameters, parameters_from_json, parameters_to_json
 from diehlsim.models.state import StateVariable, constant, setting
 from diehlsim.models.stdp import STDPRule
 
@@ -150,3 +155,20 @@ def test_registered_components_train_and_evaluate(registered, tmp_path, brian_st
     assert metrics["readouts"] == ["all", "proportion", MOST_ACTIVE.name]
     assert 0.0 <= metrics[f"accuracy_{MOST_ACTIVE.name}"] <= 1.0
     assert metrics["n_test"] == 30
+
+
+def test_the_registry_names_what_is_wrong(registered):
+    with pytest.raises(ConfigurationError, match="input model 'test-latency' is registered"):
+        components.register("input", dataclasses.replace(LATENCY, description="another"))
+    assert components.register("input", LATENCY) is LATENCY  # the same one again: no error
+    with pytest.raises(ConfigurationError, match="unknown component kind 'synapse'"):
+        components.get("synapse", "x")
+    with pytest.raises(ConfigurationError, match="unknown STDP rule 'hebb'; choose one of "
+                                                 ".*test-pair.*triplet"):
+        components.get("plasticity", "hebb")
+    params = default_parameters(3, 16, PAIR.name, excitatory_model=COUNTING.name)
+    assert type(params.exc) is excitatory.ExcitatoryParameters
+    table = {row.run_name: row for row in state_table(params)}
+    assert table["excitatory.n_fired"].key == "exc_n_fired" and table["excitatory.n_fired"].carried
+    assert initial_state(params, 0).exc_n_fired.tolist() == [0.0, 0.0, 0.0]
+    assert parameters_from_json(parameters_to_json(params)).components == params.components

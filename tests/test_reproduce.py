@@ -31,17 +31,15 @@ from diehlsim.errors import ConfigurationError, RunDirectoryError
 from diehlsim.models.parameters import default_parameters
 from diehlsim.papers import capozzi2023, common, diehlcook2015
 from diehlsim.seeds import test_repeat_seed as repeat_seed
+from conftest import shared_data_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_S = 1800
 
 
-def _data_dir() -> Path:
-    entries = [e for e in os.environ.get("DIEHLSIM_DATA", "").split(os.pathsep) if e.strip()]
-    return Path(entries[0]) if entries else REPO_ROOT.parent / "shared" / "data"
 
 
-DATA = _data_dir()
+DATA = shared_data_dir()
 needs_data = pytest.mark.skipif(
     not all((DATA / d).is_dir() for d in ("mnist", "fashion-mnist", "cifar10-gray")),
     reason=f"MNIST, Fashion-MNIST and gray CIFAR-10 are needed under {DATA}")

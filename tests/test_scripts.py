@@ -10,18 +10,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import shared_data_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO_ROOT / "scripts"
 
 
-def _data_dir() -> Path:
-    entries = [e for e in os.environ.get("DIEHLSIM_DATA", "").split(os.pathsep) if e.strip()]
-    return Path(entries[0]) if entries else REPO_ROOT.parent / "shared" / "data"
 
 
-needs_cifar = pytest.mark.skipif(not (_data_dir() / "cifar10-gray").is_dir(),
-                                 reason=f"gray CIFAR-10 is needed under {_data_dir()}")
+needs_cifar = pytest.mark.skipif(not (shared_data_dir() / "cifar10-gray").is_dir(),
+                                 reason=f"gray CIFAR-10 is needed under {shared_data_dir()}")
 
 
 def _script(name: str, *args: str, env: dict) -> str:
@@ -36,7 +34,7 @@ def _script(name: str, *args: str, env: dict) -> str:
 def test_cifar10_workflow_scripts_with_the_standardise_transform(tmp_path):
     """train -> test -> information metrics -> figures, on 100 CIFAR-10 images with the
     ``standardise`` input transform: every step finds the run and its transform."""
-    env = {**os.environ, "DIEHLSIM_DATA": str(_data_dir()),
+    env = {**os.environ, "DIEHLSIM_DATA": str(shared_data_dir()),
            "DIEHLSIM_BUILD_DIR": str(tmp_path / "builds")}
     run = tmp_path / "cifar10"
     _script("train_cifar10.py", "--out", str(run), "--neurons", "10", "--epochs", "0.002",

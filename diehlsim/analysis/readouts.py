@@ -20,6 +20,7 @@ import numpy as np
 
 from diehlsim.analysis.labelling import assign_labels, class_proportions, vote_scores
 from diehlsim.analysis.validation import AnalysisInputError, as_count_matrix, as_labels
+from diehlsim.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -34,33 +35,24 @@ class Readout:
     scores: Callable
 
 
-_READOUTS: dict[str, Readout] = {}
+_READOUTS = Registry("read-out", AnalysisInputError)
 
 
 def register(readout: Readout, *, replace: bool = False) -> Readout:
-    if readout.name in _READOUTS and not replace and _READOUTS[readout.name] is not readout:
-        raise AnalysisInputError(
-            f"a read-out named {readout.name!r} is registered already; pick another name "
-            f"or pass replace=True")
-    _READOUTS[readout.name] = readout
-    return readout
+    return _READOUTS.register(readout, replace=replace)
 
 
 def unregister(name: str) -> None:
-    _READOUTS.pop(name, None)
+    _READOUTS.unregister(name)
 
 
 def readouts() -> list[Readout]:
     """The registered read-outs, the primary one first."""
-    return list(_READOUTS.values())
+    return _READOUTS.values()
 
 
 def get(name: str) -> Readout:
-    try:
-        return _READOUTS[name]
-    except KeyError:
-        raise AnalysisInputError(
-            f"unknown read-out {name!r}; choose one of {', '.join(_READOUTS)}") from None
+    return _READOUTS.get(name)
 
 
 def accuracy_key(readout: Readout) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from diehlsim import datasets, runs
+from diehlsim import datasets, devices, runs
 from diehlsim.devices import DEFAULT_SLOTS, check_device
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.network import initial_state
@@ -27,10 +27,10 @@ class TrainedRun:
 def make_simulator(params: NetworkParameters, device: str, slots: int = DEFAULT_SLOTS,
                    threads: int = 0, build_root: Path | None = None, **options) -> Simulator:
     check_device(device)
-    root = Path(build_root) if build_root else runs.default_build_root()
+    root = Path(build_root) if build_root else devices.default_build_root()
     name = default_build_name(params, device, slots, options.get("record_input", False),
                               options.get("device_options"))
-    build_dir, lock = runs.claim_build_dir(root, name)
+    build_dir, lock = devices.claim_build_dir(root, name)
     simulator = Simulator(params, device, slots=slots, build_dir=build_dir, threads=threads,
                           **options)
     simulator.build_lock = lock  # held while the simulator lives: no other process rebuilds it

@@ -134,3 +134,31 @@ def versions() -> dict:
         except metadata.PackageNotFoundError:
             out[package] = None
     return out
+
+
+def claim_build_dir(root: Path, name: str):
+    """An exclusive build directory: ``root/name``, or ``name-2``, ``name-3``... when another
+    process is building or running there (a rebuild would replace the binary under it)."""
+    import fcntl
+
+    root.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 100):
+        candidate = root / (name if attempt == 1 else f"{name}-{attempt}")
+        candidate.mkdir(exist_ok=True)
+        handle = open(candidate / ".diehlsim.lock", "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        return candidate, handle
+    raise ConfigurationError(f"no free build directory under {root}; remove stale ones")
+
+
+def default_build_root() -> Path:
+    """Compiled standalone projects are cached here, keyed by network shape and device."""
+    root = os.environ.get("DIEHLSIM_BUILD_DIR")
+    if root:
+        return Path(root)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "diehlsim" / "builds"

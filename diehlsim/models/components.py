@@ -28,11 +28,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from diehlsim.errors import ConfigurationError
+from diehlsim.registry import Registry
 
-KINDS = ("excitatory", "inhibitory", "input", "plasticity")
 _NOUNS = {"excitatory": "excitatory neuron model", "inhibitory": "inhibitory neuron model",
           "input": "input model", "plasticity": "STDP rule"}
-_REGISTRY: dict[str, dict[str, object]] = {kind: {} for kind in KINDS}
+KINDS = tuple(_NOUNS)
+_REGISTRY = {kind: Registry(noun, ConfigurationError) for kind, noun in _NOUNS.items()}
 
 # What every excitatory model adds to its own equations for STDP and normalisation: the
 # nearest-spike postsynaptic traces (time constants from the rule), the per-neuron
@@ -85,34 +86,22 @@ class InputModel:
 
 def register(kind: str, component, *, replace: bool = False):
     """Make ``component`` selectable by its name for ``kind``; returns it."""
-    registry = _kind(kind)
-    if component.name in registry and not replace and registry[component.name] is not component:
-        raise ConfigurationError(
-            f"an {_NOUNS[kind]} named {component.name!r} is registered already; pick "
-            f"another name or pass replace=True")
-    registry[component.name] = component
-    return component
+    return _kind(kind).register(component, replace=replace)
 
 
 def unregister(kind: str, name: str) -> None:
-    _kind(kind).pop(name, None)
+    _kind(kind).unregister(name)
 
 
 def get(kind: str, name: str):
-    registry = _kind(kind)
-    try:
-        return registry[name]
-    except KeyError:
-        raise ConfigurationError(
-            f"unknown {_NOUNS[kind]} {name!r}; choose one of {', '.join(sorted(registry))}"
-        ) from None
+    return _kind(kind).get(name)
 
 
 def names(kind: str) -> list[str]:
-    return sorted(_kind(kind))
+    return _kind(kind).names()
 
 
-def _kind(kind: str) -> dict:
+def _kind(kind: str) -> Registry:
     try:
         return _REGISTRY[kind]
     except KeyError:
