@@ -30,3 +30,7 @@ class RunDirectoryError(DiehlsimError):
 
 class ToolchainError(DiehlsimError, RuntimeError):
     """A compiler, nvcc or a GPU needed for the chosen device is missing."""
+
+
+class SimulationError(DiehlsimError, RuntimeError):
+    """A simulation run failed or was stopped before its end; nothing of it was recorded."""

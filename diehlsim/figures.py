@@ -42,9 +42,9 @@ def read_table2(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def run_figures(run_dir: Path, out_dir: Path, dataset: str) -> list[Path]:
+def run_figures(run_dir: Path, out_dir: Path, dataset: str, data_dir=None) -> list[Path]:
     """Receptive fields, thresholds, accuracy during training and (when evaluated) the
-    confusion matrix of a run."""
+    confusion matrix of a run; ``data_dir`` is searched first for the dataset's labels."""
     # diehlsim.runs imports the simulation (Brian2); only this function needs it.
     from diehlsim import runs
 
@@ -56,12 +56,12 @@ def run_figures(run_dir: Path, out_dir: Path, dataset: str) -> list[Path]:
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
     if metrics is not None:
         paths += plots.confusion_matrix(metrics["confusion"], out_dir / "confusion", dataset)
-    paths += _accuracy_during_training(run_dir, out_dir, dataset, metrics)
+    paths += _accuracy_during_training(run_dir, out_dir, dataset, metrics, data_dir)
     return paths
 
 
 def _accuracy_during_training(run_dir: Path, out_dir: Path, dataset: str, metrics,
-                              window: int = 10_000) -> list[Path]:
+                              data_dir=None, window: int = 10_000) -> list[Path]:
     from diehlsim import datasets, runs
     from diehlsim.analysis.labelling import online_accuracy
 
@@ -69,7 +69,7 @@ def _accuracy_during_training(run_dir: Path, out_dir: Path, dataset: str, metric
     if responses is None:
         return []  # trained before the responses were saved
     counts, image_index = responses
-    _, labels = datasets.load(dataset, "train")
+    _, labels = datasets.load(dataset, "train", data_dir)
     window = min(window, max(1, len(counts) // 4))  # short runs still get a few points
     seen, accuracy = online_accuracy(counts, labels[image_index], window)
     if len(seen) == 0:

@@ -16,6 +16,20 @@ from typing import Any, Iterator
 import numpy as np
 
 
+# In the name of every temporary file: what a process killed mid-write (SIGKILL, power
+# loss) leaves behind is recognisable, and removed by :func:`remove_partial_writes`.
+PARTIAL_MARK = ".partial-"
+
+
+def remove_partial_writes(directory: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files that writes interrupted by a kill left in ``directory``;
+    the files they were replacing are intact. Returns what was removed."""
+    removed = sorted(Path(directory).glob(f".*{PARTIAL_MARK}*"))
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` on success.
@@ -25,8 +39,8 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix + ".tmp",
-        dir=path.parent,
+        prefix=f".{path.name}{PARTIAL_MARK}",
+        suffix=suffix if suffix is not None else path.suffix + ".tmp", dir=path.parent,
     )
     os.close(fd)
     tmp_path = Path(tmp)

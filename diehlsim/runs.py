@@ -144,24 +144,37 @@ def load_checkpoint(run_dir: Path) -> Checkpoint:
         return Checkpoint(int(data["position"]), int(data["chunk"]), state, log)
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextlib.contextmanager
 def stop_signals_to_interrupt():
-    """SIGTERM behaves like Ctrl-C: the last completed chunk's checkpoint is kept and the
-    CLI exits with a message saying how to resume."""
-    previous = signal.getsignal(signal.SIGTERM)
+    """Ctrl-C (SIGINT, to this process or its whole group, once or more) and SIGTERM stop
+    training at once with KeyboardInterrupt: the chunk that was running is not recorded and
+    the last complete chunk's checkpoint is kept. Once one arrives, both are ignored until
+    the body has unwound, so a second Ctrl-C cannot interrupt the clean-up.
 
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
+    This replaces Brian2's own SIGINT handler for the duration: it turns the first Ctrl-C
+    into a request to finish the run early, which would end a chunk short and record it.
+    """
+    previous = {}
     try:
-        signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not in the main thread
+        for number in STOP_SIGNALS:
+            previous[number] = signal.signal(number, _stop)
+    except ValueError:  # not in the main thread: signals cannot be handled here
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _stop(signum, frame):
+    for number in STOP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
+    raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
 
 
 def save_log(run_dir: Path, chunks: list) -> None:

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from brian2 import TimedArray, defaultclock, get_device, second
+from brian2 import Network, TimedArray, defaultclock, get_device, second
 from brian2 import seed as brian_seed
 
 from diehlsim import devices
 from diehlsim.devices import DEFAULT_SLOTS, DEVICES, native
-from diehlsim.errors import ConfigurationError
+from diehlsim.errors import ConfigurationError, SimulationError
 from diehlsim.models.network import DiehlCookNetwork, build_network
 from diehlsim.models.parameters import NetworkParameters
 from diehlsim.models.state import ONE, SYNAPSES, NetworkState, StateVariable, carried_rows
@@ -179,9 +179,21 @@ class Simulator:
         try:
             self._device.run(directory=str(self.build_dir), with_output=False,
                              run_args=command_line)
+        except RuntimeError as exc:
+            raise SimulationError(
+                f"the simulation binary in {self.build_dir} failed or was stopped ({exc}); "
+                f"its output is in {self.build_dir / 'results' / 'stdout.txt'}. Nothing of "
+                f"this chunk was recorded") from None
         finally:
+            # Brian2 leaves its "a network is running" flag set when the run is interrupted
+            Network._globally_running = False
             for path in files:  # one set of files per chunk would otherwise pile up
                 path.unlink(missing_ok=True)
+        completed = getattr(self._device, "_last_run_completed_fraction", 1.0)
+        if completed < 1.0:
+            raise SimulationError(
+                f"the simulation binary stopped after {100 * completed:.0f} % of the chunk; "
+                f"a chunk cut short is not recorded")
 
     def _run_runtime(self, stimulus, n_images, state, learning, seed, stdp_rate):
         values = self.chunk_values(stimulus, n_images, state, learning, seed, stdp_rate,

@@ -1,6 +1,7 @@
 """Reliability: resume after SIGKILL is bit-identical, outputs are atomic, bad input gets a
 clear error that names the problem and the fix."""
 
+import contextlib
 import errno
 import os
 import signal
@@ -34,31 +35,67 @@ def _cli(args, env):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-@pytest.fixture
-def env(tmp_path):
-    environment = dict(os.environ)
-    environment["DIEHLSIM_BUILD_DIR"] = str(tmp_path / "builds")
-    return environment
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    """The uninterrupted run every interrupted one is compared with, and the environment
+    (one build cache) they all share."""
+    root = tmp_path_factory.mktemp("signals")
+    environment = dict(os.environ, DIEHLSIM_BUILD_DIR=str(root / "builds"))
+    reference = root / "reference"
+    out = _cli([*TRAIN, "--out", str(reference)], environment).communicate()[0]
+    assert (reference / "weights.npy").exists(), out
+    return reference, environment
+
+
+def _start_and_wait_for_a_checkpoint(out: Path, env) -> subprocess.Popen:
+    """Start training in its own process group, as a shell starts a foreground job, and
+    return once the first chunk is checkpointed and the next one is running."""
+    process = subprocess.Popen([sys.executable, "-m", "diehlsim", *TRAIN, "--out", str(out)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True)
+    deadline = time.time() + 600
+    while time.time() < deadline and process.poll() is None:
+        if (out / "checkpoint.npz").exists() and _position(out) > 0:
+            break
+        time.sleep(0.05)
+    return process
+
+
+def _stop(process: subprocess.Popen, how: str, rng) -> None:
+    time.sleep(rng.uniform(0, 0.3))
+    if process.poll() is not None:
+        return
+    if how == "sigkill":
+        process.send_signal(signal.SIGKILL)
+    elif how == "ctrl-c":  # what a terminal does: SIGINT to the whole foreground group
+        os.killpg(process.pid, signal.SIGINT)
+    elif how == "ctrl-c twice":
+        os.killpg(process.pid, signal.SIGINT)
+        time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGINT)
+    elif how == "sigint to python":
+        process.send_signal(signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGTERM)
 
 
 @pytest.mark.slow
-def test_sigkill_then_resume_is_bit_identical_on_cpp_standalone(tmp_path, env):
-    reference = tmp_path / "reference"
-    out = _cli([*TRAIN, "--out", str(reference)], env).communicate()[0]
-    assert (reference / "weights.npy").exists(), out
+@pytest.mark.parametrize("how", ["sigkill", "ctrl-c", "ctrl-c twice", "sigint to python",
+                                 "sigterm"])
+def test_interrupted_then_resumed_run_is_bit_identical_on_cpp_standalone(
+        tmp_path, reference_run, how):
+    reference, env = reference_run
     killed = tmp_path / "killed"
-    rng = np.random.default_rng(0)
-    process = _cli([*TRAIN, "--out", str(killed)], env)
-    # Wait for the first checkpoint after the first chunk, then kill at a random moment.
-    deadline = time.time() + 600
-    while time.time() < deadline and process.poll() is None:
-        if (killed / "checkpoint.npz").exists() and _position(killed) > 0:
-            break
-        time.sleep(0.05)
-    time.sleep(rng.uniform(0, 0.5))
-    if process.poll() is None:
-        process.send_signal(signal.SIGKILL)
-    process.communicate()
+    process = _start_and_wait_for_a_checkpoint(killed, env)
+    _stop(process, how, np.random.default_rng(len(how)))
+    output = process.communicate()[0]
+    if how != "sigkill" and "interrupted" in output:  # it did not finish before the signal
+        assert process.returncode == 130, output
+        assert "Traceback" not in output, output
+        assert f"train --resume --out {killed}" in output
+    if (killed / "weights.npy").exists() and how != "sigkill":
+        pytest.skip(f"the run finished before the {how} arrived")
     resumed = _cli(["train", "--resume", "--out", str(killed)], env).communicate()[0]
     assert (killed / "weights.npy").exists(), resumed
     for name in ("weights.npy", "theta.npy"):
@@ -75,6 +112,38 @@ def test_sigkill_then_resume_is_bit_identical_on_cpp_standalone(tmp_path, env):
     before = np.concatenate([[0], np.cumsum(log["images"])[:-1]])
     np.testing.assert_allclose(log["stdp_rate"], 1 - before / 24, rtol=1e-12)
     assert log["stdp_rate"].iloc[-1] < 0.5
+
+
+def test_stop_signals_raise_once_and_are_ignored_during_the_clean_up():
+    with pytest.raises(KeyboardInterrupt, match="SIGINT"):
+        with runs.stop_signals_to_interrupt():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+    # restored afterwards: Brian2's (or Python's) handler is back
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+    caught = []
+    with pytest.raises(KeyboardInterrupt):
+        with runs.stop_signals_to_interrupt():
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(1)
+            except KeyboardInterrupt:
+                os.kill(os.getpid(), signal.SIGINT)  # a second one during the clean-up
+                caught.append(signal.getsignal(signal.SIGINT))
+                raise
+    assert caught == [signal.SIG_IGN]
+
+
+def test_io_removes_what_a_killed_write_left(tmp_path):
+    with pytest.raises(RuntimeError):
+        with io.atomic_path(tmp_path / "checkpoint.npz") as partial:
+            partial.write_bytes(b"half")
+            leftover = partial.with_name(partial.name + "-copy")
+            leftover.write_bytes(b"half")  # as if the process had died here
+            raise RuntimeError
+    (tmp_path / "state.npz").write_bytes(b"kept")
+    assert [p.name for p in io.remove_partial_writes(tmp_path)] == [leftover.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.npz"]
 
 
 def _position(run_dir: Path) -> int:
@@ -223,3 +292,23 @@ def test_missing_cpp_compiler(monkeypatch, tmp_path):
     monkeypatch.setenv("CXX", "no-such-compiler-here")
     with pytest.raises(ToolchainError, match="apt-get install g\\+\\+"):
         Simulator(default_parameters(2, 4), "cpp_standalone", slots=1, build_dir=tmp_path)
+
+
+@pytest.mark.slow
+def test_evaluate_with_data_dir_alone_draws_its_figures_too(tmp_path, reference_run):
+    """No $DIEHLSIM_DATA and an empty user cache: --data-dir must reach the figure step."""
+    from conftest import shared_data_dir
+
+    _, env = reference_run
+    env = {k: v for k, v in env.items() if k != "DIEHLSIM_DATA"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    data = str(shared_data_dir())
+    run = tmp_path / "run"
+    trained = _cli(["train", "--dataset", "mnist", "--neurons", "6", "--train-samples", "8",
+                    "--chunk", "4", "--data-dir", data, "--out", str(run)], env).communicate()
+    assert (run / "weights.npy").exists(), trained[0]
+    process = _cli(["evaluate", "--run", str(run), "--label-samples", "8", "--test-samples",
+                    "8", "--data-dir", data], env)
+    output = process.communicate()[0]
+    assert process.returncode == 0, output
+    assert (run / "figures" / "accuracy_vs_images.png").exists(), output

@@ -37,7 +37,7 @@ from diehlsim.datasets.download import download
 from diehlsim.datasets.locate import user_cache_dir
 from diehlsim.models.parameters import INPUT_TRANSFORMS, INTEGRATIONS, parse_parameter
 from diehlsim.models.stdp import rule_names
-from diehlsim.runs import load_config
+from diehlsim.runs import load_config, stop_signals_to_interrupt
 from diehlsim.simulation import DEVICES, Simulator
 
 STDP_RULES = tuple(rule_names())
@@ -49,6 +49,7 @@ __all__ = [
     "information_figures", "input_size_of", "INPUT_SIZES", "INPUT_TRANSFORMS", "INTEGRATIONS",
     "load_assignments", "load_config", "make_simulator", "MIRROR_ENV", "model_overrides",
     "parse_parameter", "record", "repeat_test", "RepeatResult", "resume", "Simulator",
-    "simulator_for_run", "stdp_parameters", "STDP_RULES", "train", "TrainedRun",
+    "simulator_for_run", "stdp_parameters", "STDP_RULES", "stop_signals_to_interrupt",
+    "train", "TrainedRun",
     "user_cache_dir",
 ]

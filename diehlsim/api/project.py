@@ -68,14 +68,14 @@ def build(out, device: str = "cpp_standalone", n_exc: int = 100,
     return result
 
 
-def figures(run_dir) -> Path:
+def figures(run_dir, data_dir=None) -> Path:
     """Receptive fields, thresholds, confusion matrix (after evaluate) and accuracy vs
-    images seen, in ``RUN/figures``."""
+    images seen, in ``RUN/figures``; ``data_dir`` as for :func:`evaluate`."""
     from diehlsim import figures as run_figures  # matplotlib: only when drawing
 
     out = Path(run_dir) / "figures"
     _, settings = runs.load_config(Path(run_dir))
-    run_figures.run_figures(Path(run_dir), out, settings["dataset"])
+    run_figures.run_figures(Path(run_dir), out, settings["dataset"], data_dir)
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from diehlsim import datasets, devices, runs
+from diehlsim import datasets, devices, io, runs
 from diehlsim.devices import DEFAULT_SLOTS, check_device
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.network import initial_state
@@ -77,6 +77,8 @@ def resume(run_dir, *, data_dir=None, progress: bool = True,
     run_dir = runs.require(Path(run_dir), "config.json")
     params, settings = runs.load_config(run_dir)
     checkpoint = runs.load_checkpoint(run_dir)
+    for folder in (run_dir, run_dir / runs.TRAIN_RESPONSES):  # left by a killed process
+        io.remove_partial_writes(folder)
     images, _ = datasets.load(settings["dataset"], "train", data_dir)
     return _continue_training(run_dir, params, images, int(settings["train_images"]),
                               checkpoint, settings["device"], int(settings["seed"]),

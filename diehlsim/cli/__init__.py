@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from diehlsim import api
 from diehlsim.cli import analyze, build, demo, download, evaluate, reproduce, train
 from diehlsim.errors import DiehlsimError
 
@@ -29,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with api.stop_signals_to_interrupt():
+            return int(args.func(args) or 0)
     except DiehlsimError as exc:
         print(f"diehlsim {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -22,7 +22,7 @@ def cmd_evaluate(args) -> int:
     metrics = api.evaluate(args.run, label_samples=args.label_samples,
                            test_samples=args.test_samples, device=args.device,
                            data_dir=args.data_dir)
-    figures = api.figures(args.run)
+    figures = api.figures(args.run, args.data_dir)
     votes = ", ".join(f"({r.title}) {100 * a:.2f} %" for r, a in api.accuracies(metrics))
     print(f"accuracy {votes} on {metrics['n_test']} test images, labelled with "
           f"{metrics['n_label']}")

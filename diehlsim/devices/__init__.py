@@ -51,6 +51,9 @@ def configure(device_name: str, build_dir: Path, *, threads: int = 0, compile: b
 
     check_device(device_name)
     options = dict(options or {})
+    # Brian2 would turn Ctrl-C into "finish this run early" (in Python and in the binary's
+    # main), and the chunk would look complete; the driver stops between chunks instead.
+    prefs.core.stop_on_keyboard_interrupt = False
     native.use_vector_math(device_name == "cpp_standalone", march(options))
     if device_name == "runtime":
         set_device("runtime")
