@@ -145,18 +145,22 @@ def load_checkpoint(run_dir: Path) -> Checkpoint:
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_stopping = [False]  # a stop signal arrived and the stack is unwinding
 
 
 @contextlib.contextmanager
-def stop_signals_to_interrupt():
+def stop_signals_to_interrupt(*, restore: bool = True):
     """Ctrl-C (SIGINT, to this process or its whole group, once or more) and SIGTERM stop
     training at once with KeyboardInterrupt: the chunk that was running is not recorded and
-    the last complete chunk's checkpoint is kept. Once one arrives, both are ignored until
-    the body has unwound, so a second Ctrl-C cannot interrupt the clean-up.
+    the last complete chunk's checkpoint is kept. Further stop signals are ignored while the
+    stack unwinds, so a second Ctrl-C cannot interrupt the clean-up.
 
-    This replaces Brian2's own SIGINT handler for the duration: it turns the first Ctrl-C
-    into a request to finish the run early, which would end a chunk short and record it.
+    The outermost of nested uses puts the previous handlers back at its end, unless
+    ``restore`` is false (the CLI, whose process ends right after). This replaces Brian2's
+    own SIGINT handler meanwhile: it turns the first Ctrl-C into a request to finish the run
+    early, which would end a chunk short and record it.
     """
+    outermost = signal.getsignal(signal.SIGINT) is not _stop
     previous = {}
     try:
         for number in STOP_SIGNALS:
@@ -167,11 +171,18 @@ def stop_signals_to_interrupt():
     try:
         yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        if outermost and restore:
+            _stopping[0] = False
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
 
 def _stop(signum, frame):
+    if _stopping[0]:
+        return
+    _stopping[0] = True
+    # Ignored at the OS level, not only here: the interpreter's own shutdown puts Python-set
+    # handlers back to the default, and a second Ctrl-C then would kill it mid-exit.
     for number in STOP_SIGNALS:
         signal.signal(number, signal.SIG_IGN)
     raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
