@@ -320,3 +320,28 @@ def test_evaluate_with_data_dir_alone_draws_its_figures_too(tmp_path, reference_
     output = process.communicate()[0]
     assert process.returncode == 0, output
     assert (run / "figures" / "accuracy_vs_images.png").exists(), output
+
+
+@pytest.mark.parametrize("failure", ["binary failed", "cut short"])
+def test_a_failed_or_cut_short_binary_run_is_an_error_not_a_chunk(tmp_path, monkeypatch,
+                                                                   brian_state, failure):
+    from brian2 import get_device
+
+    from diehlsim.errors import SimulationError
+
+    params = default_parameters(3, 16)
+    sim = Simulator(params, "cpp_standalone", slots=2, build_dir=tmp_path / "cpp",
+                    compile=False)
+
+    def fake_run(self, directory=None, with_output=True, run_args=None, **kwargs):
+        if failure == "binary failed":
+            raise RuntimeError("Project run failed (project directory: ...)")
+        self._last_run_completed_fraction = 0.4
+
+    monkeypatch.setattr(type(get_device()), "run", fake_run)
+    finished = []
+    monkeypatch.setattr(type(sim), "_finish", lambda self, state, wall: finished.append(1))
+    match = "failed or was stopped" if failure == "binary failed" else "after 40 % of the chunk"
+    with pytest.raises(SimulationError, match=match):
+        sim.run_chunk(np.zeros((1, 16)), initial_state(params, 0), learning=True, seed=1)
+    assert finished == []  # nothing was read back as a chunk
