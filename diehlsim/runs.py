@@ -17,6 +17,7 @@ import contextlib
 import json
 import shutil
 import signal
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,9 +26,10 @@ import pandas as pd
 
 from diehlsim import io
 from diehlsim.devices import versions
-from diehlsim.errors import RunDirectoryError
+from diehlsim.errors import DiehlsimError, RunDirectoryError
+from diehlsim.models.network import state_table
 from diehlsim.models.parameters import NetworkParameters, parameters_from_json, parameters_to_json
-from diehlsim.models.state import NetworkState
+from diehlsim.models.state import NetworkState, carried_rows, shape_of
 
 TRAIN_RESPONSES = "train_responses"
 
@@ -42,13 +44,21 @@ def prepare_new(run_dir: Path, force: bool = False) -> Path:
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(run_dir / TRAIN_RESPONSES, ignore_errors=True)  # of the run replaced
-        probe = run_dir / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
     except OSError as exc:
         raise RunDirectoryError(
             f"cannot write to {run_dir} ({exc.strerror}); choose a writable --out") from None
+    check_writable(run_dir, "choose a writable --out")
     return run_dir
+
+
+def check_writable(run_dir: Path, remedy: str) -> None:
+    """Fail now, not after hours of simulation, when results cannot be written here."""
+    probe = Path(run_dir) / ".write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RunDirectoryError(f"cannot write to {run_dir} ({exc.strerror}); {remedy}") from None
 
 
 def require(run_dir: Path, *names: str) -> Path:
@@ -66,9 +76,21 @@ def save_config(run_dir: Path, params: NetworkParameters, **settings) -> None:
         "network": parameters_to_json(params), "settings": settings, "versions": versions()})
 
 
+# What reading a damaged file raises (DiehlsimError subclasses are messages already).
+_DAMAGED = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile)
+
+
 def load_config(run_dir: Path) -> tuple[NetworkParameters, dict]:
-    data = json.loads(require(run_dir, "config.json").joinpath("config.json").read_text())
-    return parameters_from_json(data["network"]), data["settings"]
+    path = require(run_dir, "config.json") / "config.json"
+    try:
+        data = json.loads(path.read_text())
+        return parameters_from_json(data["network"]), data["settings"]
+    except DiehlsimError:
+        raise
+    except _DAMAGED as exc:
+        raise RunDirectoryError(
+            f"{path} is damaged ({_what(exc)}); it describes the run's network, which cannot "
+            f"be read without it: restore the file, or train again with --force") from None
 
 
 def save_state(run_dir: Path, state: NetworkState, name: str = "state.npz") -> None:
@@ -78,9 +100,51 @@ def save_state(run_dir: Path, state: NetworkState, name: str = "state.npz") -> N
 
 
 def load_state(run_dir: Path, name: str = "state.npz") -> NetworkState:
+    """The trained network. ``state.npz`` is the authoritative copy (``weights.npy`` and
+    ``theta.npy`` are copies for other tools); it is checked against the run's config."""
     path = require(run_dir, name) / name
-    with np.load(path) as data:
-        return NetworkState.from_arrays(data)
+    state = _read_state(path, "it is the authoritative copy of the trained network "
+                        "(weights.npy and theta.npy are only copies): restore it, continue an "
+                        "interrupted run with `diehlsim train --resume`, or train again")
+    check_state(state, run_dir, path)
+    return state
+
+
+def _read_state(path: Path, remedy: str, exclude=()) -> NetworkState:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return NetworkState.from_arrays({k: data[k] for k in data.files
+                                             if k not in exclude})
+    except _DAMAGED as exc:
+        raise RunDirectoryError(f"{path} is damaged ({_what(exc)}); {remedy}") from None
+
+
+def check_state(state: NetworkState, run_dir: Path, path: Path) -> None:
+    """Every carried variable of the run's network is there, with its shape, and finite."""
+    problems = []
+    config = Path(run_dir) / "config.json"
+    if config.exists():
+        params, _ = load_config(run_dir)
+        for row in carried_rows(state_table(params)):
+            if row.key not in state.values:
+                problems.append(f"{row.key} is missing")
+                continue
+            expected = shape_of(row, params.n_input, params.n_exc)
+            if np.shape(state.values[row.key]) != expected:
+                problems.append(f"{row.key} has shape {np.shape(state.values[row.key])}, "
+                                f"expected {expected}")
+    for key, value in state.values.items():
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf" or not np.all(np.isfinite(array)):
+            problems.append(f"{key} is not all finite numbers")
+    if problems:
+        raise RunDirectoryError(
+            f"{path} does not hold this run's network: {'; '.join(problems)}. Restore the "
+            f"file, or train again with --force")
+
+
+def _what(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 
@@ -137,11 +201,16 @@ def load_checkpoint(run_dir: Path) -> Checkpoint:
         raise RunDirectoryError(
             f"{run_dir} has no checkpoint.npz to resume from; start a new run with "
             f"`diehlsim train --out {run_dir} --force ...`")
-    with np.load(path) as data:
-        state = NetworkState.from_arrays(
-            {k: data[k] for k in data.files if k not in _CHECKPOINT_ONLY})
-        log = [ChunkLog(**row) for row in json.loads(str(data["log"]))]
-        return Checkpoint(int(data["position"]), int(data["chunk"]), state, log)
+    remedy = (f"the run cannot be resumed from it: train again with `diehlsim train --out "
+              f"{run_dir} --force ...`")
+    state = _read_state(path, remedy, exclude=_CHECKPOINT_ONLY)
+    check_state(state, run_dir, path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            log = [ChunkLog(**row) for row in json.loads(str(data["log"]))]
+            return Checkpoint(int(data["position"]), int(data["chunk"]), state, log)
+    except _DAMAGED as exc:
+        raise RunDirectoryError(f"{path} is damaged ({_what(exc)}); {remedy}") from None
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)

@@ -17,6 +17,8 @@ from diehlsim.errors import ConfigurationError
 
 PHASE_OFFSETS = {"train": 0, "label": 1, "test": 2, "record": 3}
 _SEED_LIMIT = 2**31 - 1  # the generators take a signed 32-bit seed
+#: The largest run seed: its phase seeds still fit the generators.
+SEED_MAX = _SEED_LIMIT - 1 - max(PHASE_OFFSETS.values())
 
 
 def phase_seed(run_seed: int, phase: str) -> int:

@@ -345,3 +345,104 @@ def test_a_failed_or_cut_short_binary_run_is_an_error_not_a_chunk(tmp_path, monk
     with pytest.raises(SimulationError, match=match):
         sim.run_chunk(np.zeros((1, 16)), initial_state(params, 0), learning=True, seed=1)
     assert finished == []  # nothing was read back as a chunk
+
+
+@pytest.fixture
+def saved_run(tmp_path):
+    """A run directory as training leaves it (config, state, checkpoint), without training."""
+    params = default_parameters(3, 16)
+    run = tmp_path / "run"
+    run.mkdir()
+    runs.save_config(run, params, dataset="mnist-sample", seed=0, device="runtime", slots=4,
+                     threads=0, train_images=8, epochs=None)
+    state = initial_state(params, 0)
+    runs.save_state(run, state)
+    runs.save_checkpoint(run, runs.Checkpoint(8, 2, state))
+    return run, state
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
+@pytest.mark.parametrize("name", ["state.npz", "checkpoint.npz"])
+def test_a_damaged_state_file_is_named_with_what_to_do(saved_run, damage, name):
+    run, _ = saved_run
+    path = run / name
+    data = path.read_bytes()
+    path.write_bytes({"garbage": b"not a zip file at all", "truncated": data[: len(data) // 2],
+                      "empty": b""}[damage])
+    load = runs.load_state if name == "state.npz" else runs.load_checkpoint
+    remedy = "authoritative copy" if name == "state.npz" else "cannot be resumed"
+    with pytest.raises(RunDirectoryError, match=rf"{name} is damaged .*{remedy}"):
+        load(run)
+
+
+@pytest.mark.parametrize("change", ["nan theta", "wrong shape", "missing"])
+def test_a_state_that_is_not_this_runs_network_is_refused(saved_run, change):
+    run, state = saved_run
+    values = dict(state.values)
+    if change == "nan theta":
+        values["theta"] = np.full(3, np.nan)
+    elif change == "wrong shape":
+        values["weights"] = np.zeros((16, 4))
+    else:
+        del values["inh_v"]
+    io.write_npz(run / "state.npz", **values, step=np.asarray(0))
+    expected = {"nan theta": "theta is not all finite", "wrong shape": r"weights has shape "
+                r"\(16, 4\), expected \(16, 3\)", "missing": "inh_v is missing"}[change]
+    with pytest.raises(RunDirectoryError, match=rf"state.npz does not hold .*{expected}"):
+        runs.load_state(run)
+
+
+def test_a_broken_config_is_named_and_the_cli_says_it_in_one_line(saved_run, capsys):
+    run, _ = saved_run
+    (run / "config.json").write_text('{"network": {"n_exc": 3')
+    with pytest.raises(RunDirectoryError, match="config.json is damaged .*JSONDecodeError"):
+        runs.load_config(run)
+    assert cli_main(["evaluate", "--run", str(run)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "config.json is damaged" in error
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_evaluate_refuses_a_read_only_run_before_simulating(saved_run):
+    run, _ = saved_run
+    run.chmod(0o555)
+    try:
+        with pytest.raises(RunDirectoryError, match="cannot write to .*make it writable"):
+            api.evaluate(run, progress=False)
+    finally:
+        run.chmod(0o755)
+
+
+def test_evaluate_checks_writability_first(saved_run, monkeypatch):
+    """The check that catches a read-only run (as root cannot be tested directly) runs
+    before any simulator is made."""
+    run, _ = saved_run
+    order = []
+    monkeypatch.setattr(runs, "check_writable", lambda *a: order.append("writable check"))
+    from diehlsim.api import evaluation
+
+    def no_simulator(*args, **kwargs):
+        order.append("simulator")
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(evaluation, "simulator_for_run", no_simulator)
+    with pytest.raises(RuntimeError, match="stop here"):
+        api.evaluate(run, progress=False)
+    assert order == ["writable check", "simulator"]
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"seed": -1}, r"seed must be a whole number >= 0, got -1"),
+    ({"seed": 2**31}, r"seed must be at most"),
+    ({"threads": -1}, r"threads must be a whole number >= 0, got -1"),
+    ({"n_exc": 0}, r"n_exc \(excitatory neurons\) must be a whole number >= 1, got 0"),
+    ({"n_exc": 1_000_000_000}, r"784,000,000,000 input synapses, about .* GiB of memory; "
+                               r"this machine has .* GiB: choose fewer neurons"),
+    ({"epochs": 0.0001}, r"0.0001 epochs of 2000 images is 0.2 images: train on at least"),
+])
+def test_bad_training_requests_fail_before_anything_is_written(tmp_path, arguments, message):
+    request = {"n_exc": 4, "epochs": 1, **arguments}
+    with pytest.raises(ConfigurationError, match=message):
+        api.train(tmp_path / "run", "mnist-sample", request.pop("n_exc"), progress=False,
+                  **request)
+    assert not (tmp_path / "run").exists()

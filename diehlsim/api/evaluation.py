@@ -55,6 +55,8 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
              simulator: Simulator | None = None) -> dict:
     """Label the neurons (learning off, theta frozen), test, and write metrics.json."""
     run_dir = runs.require(Path(run_dir), "config.json", "state.npz")
+    runs.check_writable(run_dir, "evaluate writes metrics.json and the labels there: make "
+                        "it writable, or copy the run to a writable place")
     params, settings = runs.load_config(run_dir)
     state = runs.load_state(run_dir)
     seed = int(settings["seed"])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from diehlsim import datasets, devices, io, runs
 from diehlsim.devices import DEFAULT_SLOTS, check_device
@@ -12,6 +15,7 @@ from diehlsim.models.network import initial_state
 from diehlsim.models.parameters import NetworkParameters, default_parameters
 from diehlsim.models.state import NetworkState
 from diehlsim.protocol import PhaseResult, run_phase, stdp_rate_at, stream_indices
+from diehlsim.seeds import SEED_MAX
 from diehlsim.simulation import Simulator, default_build_name
 
 
@@ -55,12 +59,13 @@ def train(run_dir, dataset: str = "mnist", n_exc: int = 100, *, epochs: float | 
           "cpp_standalone", seed: int = 0, slots: int = DEFAULT_SLOTS, threads: int = 0,
           data_dir=None, force: bool = False, progress: bool = True, overrides: dict | None =
           None, simulator: Simulator | None = None) -> TrainedRun:
-    """Train a new network on ``dataset`` and write the run directory (checkpoint per chunk)."""
-    if n_exc is None or int(n_exc) <= 0:
-        raise ConfigurationError(f"--neurons must be a positive integer, got {n_exc}")
+    """Train a new network on ``dataset`` and write the run directory (checkpoint per chunk).
+    Every argument is checked before anything is written."""
+    _check_request(n_exc, seed, threads, slots)
     images, _ = datasets.load(dataset, "train", data_dir)
     params = default_parameters(int(n_exc), input_size_of(dataset), stdp_rule,
                                 **(overrides or {}))
+    _check_memory(params)
     total = _total_images(len(images), epochs, train_samples)
     run_dir = runs.prepare_new(Path(run_dir), force=force)
     runs.save_config(run_dir, params, dataset=dataset, seed=seed, device=device, slots=slots,
@@ -119,11 +124,42 @@ def _continue_training(run_dir, params, images, total, checkpoint, device, seed,
     return TrainedRun(run_dir, params, state, sim, phase)
 
 
+def _check_request(n_exc, seed, threads, slots) -> None:
+    for name, value, low in (("n_exc (excitatory neurons)", n_exc, 1), ("seed", seed, 0),
+                             ("threads", threads, 0), ("slots", slots, 1)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+            raise ConfigurationError(f"{name} must be a whole number >= {low}, got {value!r}")
+    if seed > SEED_MAX:
+        raise ConfigurationError(f"seed must be at most {SEED_MAX}, got {seed}")
+
+
+# Per synapse: weight, delay, last arrival (double) and two int32 indices in the binary, the
+# spike queue's entry, and the driver's copies of the state and the checkpoint.
+BYTES_PER_SYNAPSE = 80
+
+
+def _check_memory(params: NetworkParameters) -> None:
+    """Refuse, with an estimate, a network that cannot fit in this machine's memory."""
+    synapses = params.n_input * params.n_exc
+    needed = synapses * BYTES_PER_SYNAPSE
+    available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if needed > available:
+        raise ConfigurationError(
+            f"{params.n_exc} excitatory neurons with {params.n_input} inputs make "
+            f"{synapses:,} input synapses, about {needed / 2**30:,.1f} GiB of memory; this "
+            f"machine has {available / 2**30:,.1f} GiB: choose fewer neurons")
+
+
 def _total_images(n_available: int, epochs, train_samples) -> int:
     if train_samples is not None:
         if train_samples <= 0:
-            raise ConfigurationError(f"--train-samples must be positive, got {train_samples}")
+            raise ConfigurationError(f"train_samples must be positive, got {train_samples}")
         return int(train_samples)
     if epochs is None or epochs <= 0:
-        raise ConfigurationError(f"--epochs must be positive, got {epochs}")
-    return int(round(epochs * n_available))
+        raise ConfigurationError(f"epochs must be positive, got {epochs}")
+    total = int(round(epochs * n_available))
+    if total < 1:
+        raise ConfigurationError(
+            f"{epochs} epochs of {n_available} images is {epochs * n_available:.2g} images: "
+            f"train on at least one")
+    return total
