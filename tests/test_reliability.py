@@ -446,3 +446,26 @@ def test_bad_training_requests_fail_before_anything_is_written(tmp_path, argumen
         api.train(tmp_path / "run", "mnist-sample", request.pop("n_exc"), progress=False,
                   **request)
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"exc__tau_m": -5 * ms}, r"exc.tau_m = -5. \* msecond is out of range: it must be > 0"),
+    ({"exc__spike_lockout": -1 * ms}, r"exc.spike_lockout .* must be >= 0"),
+    ({"conn__w_inh_exc": -3}, r"conn.w_inh_exc = -3 is out of range: it must be >= 0"),
+    ({"conn__w_input_min": 0.5}, r"w_input_min \(0.5\) must not exceed conn.w_input_max"),
+    ({"protocol__min_spikes": -1}, r"protocol.min_spikes = -1 .* must be >= 0"),
+    ({"stdp": {"nu_post": "abc"}}, r"STDP parameter nu_post = 'abc' must be a number"),
+    ({"stdp": {"tau_pre": -20 * ms}}, r"STDP parameter tau_pre .* must be > 0"),
+])
+def test_physically_wrong_parameters_are_refused_in_one_place(override, message):
+    with pytest.raises(ConfigurationError, match=message):
+        default_parameters(4, 16, **override)
+    assert "--" not in message  # the API's messages name parameters, not CLI options
+
+
+def test_the_cli_refuses_a_negative_time_constant_in_one_line(tmp_path, capsys):
+    assert cli_main(["train", "--dataset", "mnist-sample", "--neurons", "4", "--out",
+                     str(tmp_path / "run"), "--param", "exc.tau_m=-5ms"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "out of range" in error
+    assert not (tmp_path / "run").exists()

@@ -74,6 +74,11 @@ class ExcitatoryParameters:
         "tau_ge": ms, "tau_gi": ms, "refractory": ms, "spike_lockout": ms, "theta_init": mV,
         "theta_offset": mV, "theta_plus": mV, "tau_theta": ms, "v_init_offset": mV,
     }
+    # Physical ranges: "> 0" or ">= 0" (checked with the units by check_parameters).
+    RANGES: ClassVar[dict] = {
+        "tau_m": "> 0", "tau_ge": "> 0", "tau_gi": "> 0", "tau_theta": "> 0",
+        "refractory": ">= 0", "spike_lockout": ">= 0", "theta_plus": ">= 0",
+    }
 
 
 def build(params, namespace: dict) -> NeuronGroup:

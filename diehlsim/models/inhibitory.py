@@ -38,6 +38,8 @@ class InhibitoryParameters:
         "tau_m": ms, "v_rest": mV, "v_reset": mV, "v_thresh": mV, "E_exc": mV, "E_inh": mV,
         "tau_ge": ms, "tau_gi": ms, "refractory": ms, "v_init_offset": mV,
     }
+    RANGES: ClassVar[dict] = {"tau_m": "> 0", "tau_ge": "> 0", "tau_gi": "> 0",
+                              "refractory": ">= 0"}
 
 
 def build(params, namespace: dict) -> NeuronGroup:

@@ -65,6 +65,11 @@ class ConnectionParameters:
     weight_sum: float = 78.0
 
     UNITS: ClassVar[dict] = {"delay_input_min": ms, "delay_input_max": ms}
+    RANGES: ClassVar[dict] = {
+        "w_input_min": ">= 0", "w_input_max": ">= 0", "w_max": "> 0", "w_exc_inh": ">= 0",
+        "w_inh_exc": ">= 0", "weight_sum": "> 0", "delay_input_min": ">= 0",
+        "delay_input_max": ">= 0",
+    }
 
 
 @dataclass

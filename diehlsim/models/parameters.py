@@ -11,6 +11,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 from brian2 import Hz, Quantity, have_same_dimensions, mV, ms, second
 from brian2.units.fundamentalunits import DimensionMismatchError, fail_for_dimension_mismatch
 
@@ -90,6 +91,7 @@ def check_units(params: NetworkParameters) -> None:
                     f"parameter {section_name}.{name} = {value!r} has the wrong units: "
                     f"give it in units of {unit!s} (for example {float(1)} * {unit!s})"
                 ) from None
+    _check_ranges(params)
     if params.n_exc <= 0:
         raise ConfigurationError(
             f"the number of excitatory neurons must be a positive integer, got {params.n_exc}"
@@ -114,6 +116,33 @@ def check_units(params: NetworkParameters) -> None:
             f"(dt = {protocol.dt}, presentation {protocol.presentation_time}, "
             f"rest {protocol.rest_time})"
         )
+
+
+def _check_ranges(params: NetworkParameters) -> None:
+    """Each section's ``RANGES`` (time constants positive, weights and counts not negative,
+    ...), and the input weights' interval; the STDP rule's values must be numbers with
+    positive time constants."""
+    for section_name in _SECTIONS:
+        section = getattr(params, section_name)
+        for name, bound in getattr(type(section), "RANGES", {}).items():
+            value = getattr(section, name)
+            number = float(value / type(section).UNITS[name]) if name in type(
+                section).UNITS else float(value)
+            if not (number > 0 if bound == "> 0" else number >= 0) or not np.isfinite(number):
+                raise ConfigurationError(
+                    f"parameter {section_name}.{name} = {value!r} is out of range: it must be "
+                    f"{bound}")
+    if params.conn.w_input_min > params.conn.w_input_max:
+        raise ConfigurationError(
+            f"conn.w_input_min ({params.conn.w_input_min}) must not exceed conn.w_input_max "
+            f"({params.conn.w_input_max})")
+    for name, value in params.stdp.items():
+        if not isinstance(value, (int, float, np.number, Quantity)) or isinstance(value, bool):
+            raise ConfigurationError(
+                f"STDP parameter {name} = {value!r} must be a number (with units for a time "
+                f"constant)")
+        if name.startswith("tau_") and not float(value) > 0:
+            raise ConfigurationError(f"STDP parameter {name} = {value!r} must be > 0")
 
 
 INPUT_GENERATORS = ("geometric", "bernoulli")
