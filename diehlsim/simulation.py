@@ -127,6 +127,13 @@ class Simulator:
         return self._finish(state, wall)
 
     def _stimulus_values(self, images: np.ndarray) -> np.ndarray:
+        images = np.asarray(images, dtype=float)
+        if images.ndim != 2 or images.shape[1] != self.params.n_input:
+            raise ConfigurationError(
+                f"a chunk's stimulus must be (images, {self.params.n_input}) values, one row "
+                f"per image (the input model's encode gives them); got shape {images.shape}")
+        if not np.all(np.isfinite(images)):
+            raise ConfigurationError("a chunk's stimulus contains NaN or infinite values")
         if len(images) > self.slots:
             raise ConfigurationError(
                 f"a chunk holds at most {self.slots} images, got {len(images)}")

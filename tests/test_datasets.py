@@ -958,7 +958,10 @@ def _parser() -> argparse.ArgumentParser:
 def test_cli_arguments():
     args = _parser().parse_args(["download", "fashion-mnist", "--mirror", "http://m",
                                  "--cache-dir", "/tmp/c"])
-    assert (args.name, args.mirror, args.cache_dir) == ("fashion-mnist", "http://m", "/tmp/c")
+    assert (args.names, args.mirror, args.cache_dir) == (["fashion-mnist"], "http://m",
+                                                         "/tmp/c")
+    several = _parser().parse_args(["download", "mnist", "fashion-mnist"])  # docs/reproduce.md
+    assert several.names == ["mnist", "fashion-mnist"]
     assert args.func is download_cli.run_download
     defaults = _parser().parse_args(["download", "cifar10"])
     assert (defaults.mirror, defaults.cache_dir) == (None, None)

@@ -469,3 +469,20 @@ def test_the_cli_refuses_a_negative_time_constant_in_one_line(tmp_path, capsys):
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "out of range" in error
     assert not (tmp_path / "run").exists()
+
+
+def test_images_scaled_to_one_are_refused():
+    with pytest.raises(ConfigurationError, match=r"look scaled to 0..1 .*images \* 255"):
+        check_images(np.full((2, 16), 0.5), 16)
+    assert check_images(np.zeros((2, 16)), 16).shape == (2, 16)  # dark images are fine
+
+
+@pytest.mark.parametrize("stimulus, message", [
+    (np.zeros((2, 5)), r"must be \(images, 16\) values.*got shape \(2, 5\)"),
+    (np.full((1, 16), np.nan), "NaN or infinite"),
+])
+def test_a_malformed_chunk_stimulus_is_refused(stimulus, message):
+    params = default_parameters(3, 16)
+    sim = Simulator(params, "runtime", slots=2)
+    with pytest.raises(ConfigurationError, match=message):
+        sim.run_chunk(stimulus, initial_state(params, 0), learning=False, seed=1)

@@ -15,7 +15,8 @@ def register(subparsers) -> None:
     p.add_argument("--out", type=Path, default=Path("runs/demo"))
     p.add_argument("--neurons", type=int, default=100)
     add_device(p)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the initial weights and input spikes (default %(default)s)")
     p.set_defaults(func=cmd_demo)
 
 

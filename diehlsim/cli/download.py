@@ -18,8 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "a mirror serves {mirror}/{folder}/{file}, e.g. mnist/train-images-idx3-ubyte.gz."
         ),
     )
-    parser.add_argument("name", choices=api.DOWNLOADABLE, metavar="NAME",
-                        help=f"dataset: {', '.join(api.DOWNLOADABLE)}")
+    parser.add_argument("names", nargs="+", choices=api.DOWNLOADABLE, metavar="NAME",
+                        help=f"one or more datasets: {', '.join(api.DOWNLOADABLE)}")
     parser.add_argument("--mirror", metavar="URL", default=None,
                         help=f"mirror base URL (default: ${api.MIRROR_ENV}, else canonical)")
     parser.add_argument("--cache-dir", metavar="DIR", default=None,
@@ -29,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_download(args: argparse.Namespace) -> int:
     """Run ``diehlsim download``; errors propagate to the CLI, which prints them cleanly."""
-    folder = api.download(args.name, cache_dir=args.cache_dir, mirror=args.mirror, progress=True)
-    print(f"{args.name}: saved and verified in {folder}")
+    for name in dict.fromkeys(args.names):  # each once, in the order given
+        folder = api.download(name, cache_dir=args.cache_dir, mirror=args.mirror,
+                              progress=True)
+        print(f"{name}: saved and verified in {folder}")
     return 0

@@ -11,8 +11,10 @@ from diehlsim.cli._options import add_device
 def register(subparsers) -> None:
     p = subparsers.add_parser("evaluate", help="label neurons and test a trained run")
     p.add_argument("--run", required=True, type=Path)
-    p.add_argument("--label-samples", type=int, default=None)
-    p.add_argument("--test-samples", type=int, default=None)
+    p.add_argument("--label-samples", type=int, default=None, metavar="N",
+                   help="label the neurons on the first N training images (default: all)")
+    p.add_argument("--test-samples", type=int, default=None, metavar="N",
+                   help="test on the first N test images (default: all)")
     add_device(p, default=None)
     p.add_argument("--data-dir", type=Path, default=None)
     p.set_defaults(func=cmd_evaluate)

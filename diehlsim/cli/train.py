@@ -15,14 +15,18 @@ def register(subparsers) -> None:
     p.add_argument("--dataset", choices=api.DATASETS, help="required unless --resume")
     p.add_argument("--neurons", type=int, help="excitatory neurons (required unless --resume)")
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--epochs", type=float, default=None)
-    group.add_argument("--train-samples", type=int, default=None)
+    group.add_argument("--epochs", type=float, default=None,
+                       help="passes over the training set (default 1; fractions allowed)")
+    group.add_argument("--train-samples", type=int, default=None, metavar="N",
+                       help="train on the first N images of the stream instead of --epochs")
     add_model_options(p)
     p.add_argument("--stdp-rate-final", type=float, default=None, metavar="F",
                    help="STDP rate factor at the last training image, reached linearly from 1 "
                         "(default 1: the original's constant rate; 0 anneals to zero)")
     add_device(p)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the initial weights and of every chunk's input spikes "
+                        "(default %(default)s)")
     p.add_argument("--out", required=True, type=Path, help="run directory")
     p.add_argument("--chunk", type=int, default=api.DEFAULT_SLOTS,
                    help="presentation slots per compiled run (default %(default)s)")

@@ -45,6 +45,12 @@ def check_images(images, n_input: int, name: str = "images") -> np.ndarray:
     if flat.size and (flat.min() < 0 or flat.max() > 255):
         raise ConfigurationError(
             f"{name} must lie in 0..255 (8-bit grey levels); got {flat.min()}..{flat.max()}")
+    if array.dtype.kind == "f" and flat.size and 0 < flat.max() <= 1:
+        # such images would give at most 1/8 Hz per pixel: a silent network, each image
+        # presented max_repeats + 1 times
+        raise ConfigurationError(
+            f"{name} look scaled to 0..1 (largest value {flat.max():g}); give 8-bit grey "
+            f"levels 0..255, e.g. images * 255")
     return flat
 
 
