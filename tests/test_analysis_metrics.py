@@ -138,3 +138,23 @@ def test_a_registered_readout_is_fitted_evaluated_and_reported():
         readouts.unregister("max")
     with pytest.raises(AnalysisInputError, match="unknown read-out 'max'"):
         readouts.get("max")
+
+
+@pytest.mark.parametrize("table, message", [
+    ([[1.0, np.nan], [2.0, 3.0]], "NaN"),
+    ([[1, -1], [2, 3]], "negative counts"),
+    ([[1.5, 1], [2, 3]], "whole numbers"),
+])
+def test_g_test_refuses_what_is_not_a_count_table(table, message):
+    from diehlsim.analysis.significance import g_test
+
+    with pytest.raises(AnalysisInputError, match=message):
+        g_test(np.array(table))
+
+
+@pytest.mark.parametrize("function", [confusion, per_class_scores])
+def test_labels_outside_the_classes_are_refused_not_dropped(function):
+    with pytest.raises(AnalysisInputError, match=r"y_pred must be classes 0..9, got values -1"):
+        function([0, 1, 2], [0, -1, 2])
+    with pytest.raises(AnalysisInputError, match=r"y_true must be classes 0..9"):
+        function([0, 10, 2], [0, 1, 2])

@@ -22,6 +22,7 @@ from diehlsim.analysis import readouts
 from diehlsim.analysis.validation import (
     AnalysisInputError,
     as_array,
+    as_class_labels,
     as_count_matrix,
     as_labels,
     check_n_classes,
@@ -36,7 +37,7 @@ def accuracy(y_true, y_pred) -> float:
 
 def confusion(y_true, y_pred, n_classes: int = 10) -> np.ndarray:
     """(n_classes, n_classes) counts: row = true class, column = predicted class."""
-    y_true, y_pred = _check_pair(y_true, y_pred)
+    y_true, y_pred = _check_classes(y_true, y_pred, n_classes)
     return confusion_matrix(y_true, y_pred, labels=np.arange(check_n_classes(n_classes)))
 
 
@@ -48,7 +49,7 @@ def per_class_scores(y_true, y_pred, n_classes: int = 10) -> dict[str, list]:
     it coincides with recall by definition and is reported under both names for readability.
     Undefined entries (no presentation of, or no prediction for, a class) are ``None``.
     """
-    y_true, y_pred = _check_pair(y_true, y_pred)
+    y_true, y_pred = _check_classes(y_true, y_pred, n_classes)
     labels = np.arange(check_n_classes(n_classes))
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=np.nan
@@ -122,6 +123,15 @@ def evaluation_metrics(test_counts, test_labels, fitted: dict, n_classes: int = 
     out.update(confusion=confusion(labels, classes, n_classes).tolist(), per_class=per_class,
                roc_auc_ovr=auc["macro"], readouts=list(predicted), n_test=int(len(labels)))
     return out
+
+
+def _check_classes(y_true, y_pred, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and predictions of the same length, all in ``[0, n_classes)``: scikit-learn
+    would silently leave out the others."""
+    y_true, y_pred = _check_pair(y_true, y_pred)
+    n_classes = check_n_classes(n_classes)
+    return (as_class_labels(y_true, n_classes, "y_true"),
+            as_class_labels(y_pred, n_classes, "y_pred"))
 
 
 def _check_pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:

@@ -28,7 +28,7 @@ from diehlsim.analysis.estimators import (
     occupied_bins,
     plugin_mutual_information,
 )
-from diehlsim.analysis.validation import AnalysisInputError
+from diehlsim.analysis.validation import AnalysisInputError, as_count_table
 
 
 def permutation_p_value(observed, null) -> np.ndarray:
@@ -56,7 +56,7 @@ def g_test(table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ``G = 2 N ln(2) I_bits``, ``dof = (Kx_obs - 1)(Ky_obs - 1)`` with the observed (non-empty)
     rows and columns; tables with ``dof = 0`` (a constant variable) get ``p = 1``.
     """
-    table = np.asarray(table, dtype=float)
+    table = as_count_table(table)
     total = table.sum(axis=(-2, -1))
     statistic = 2.0 * total * LN2 * plugin_mutual_information(table)
     dof = _independence_dof(table)

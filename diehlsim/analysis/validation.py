@@ -57,6 +57,29 @@ def as_count_matrix(counts, name: str = "counts") -> np.ndarray:
     return array
 
 
+def as_count_table(table, name: str = "table") -> np.ndarray:
+    """A contingency table (..., rows, columns) of non-negative whole counts, as float."""
+    array = np.asarray(table)
+    if array.ndim < 2:
+        raise AnalysisInputError(
+            f"{name} must have at least 2 dimensions (..., rows, columns), got shape "
+            f"{array.shape}")
+    counts = as_integer_array(array.reshape(-1, array.shape[-1]), name, 2)
+    if (counts < 0).any():
+        raise AnalysisInputError(f"{name} contains negative counts (min {counts.min()})")
+    return counts.reshape(array.shape).astype(float)
+
+
+def as_class_labels(values, n_classes: int, name: str) -> np.ndarray:
+    """Class labels in ``[0, n_classes)`` (a -1 "unassigned" is not a class)."""
+    labels = as_integer_array(values, name, 1)
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise AnalysisInputError(
+            f"{name} must be classes 0..{n_classes - 1}, got values {labels.min()}.."
+            f"{labels.max()}")
+    return labels
+
+
 def as_labels(labels, n_samples: int, n_classes: int, name: str = "labels") -> np.ndarray:
     """Class labels of ``n_samples`` samples, each in ``[0, n_classes)``, as int64."""
     array = as_integer_array(labels, name, 1)
