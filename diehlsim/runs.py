@@ -38,9 +38,17 @@ def prepare_new(run_dir: Path, force: bool = False) -> Path:
     """Create ``run_dir`` for a new run; refuse to overwrite an existing run."""
     run_dir = Path(run_dir)
     if (run_dir / "config.json").exists() and not force:
+        resume = ("continue it with --resume, " if (run_dir / "checkpoint.npz").exists()
+                  else "")
         raise RunDirectoryError(
-            f"{run_dir} already holds a run; continue it with --resume, overwrite it with "
-            f"--force, or choose another --out")
+            f"{run_dir} already holds a run; {resume}overwrite it with --force, or choose "
+            f"another --out")
+    foreign = run_dir.is_dir() and any(run_dir.iterdir()) and not (
+        run_dir / "config.json").exists()
+    if foreign and not force:
+        raise RunDirectoryError(
+            f"{run_dir} exists and holds other files (not a run): choose a new or empty "
+            f"--out, so that nothing of yours is mixed with the run (or --force)")
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(run_dir / TRAIN_RESPONSES, ignore_errors=True)  # of the run replaced

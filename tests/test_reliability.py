@@ -190,8 +190,43 @@ def test_atomic_write_leaves_previous_version_on_failure(tmp_path):
 
 def test_existing_run_directory_is_refused(tmp_path):
     (tmp_path / "config.json").write_text("{}")
-    with pytest.raises(RunDirectoryError, match="--resume.*--force"):
+    with pytest.raises(RunDirectoryError, match="already holds a run; overwrite it with "
+                                                "--force"):
+        runs.prepare_new(tmp_path)  # no checkpoint: --resume would find nothing
+    (tmp_path / "checkpoint.npz").write_bytes(b"")
+    with pytest.raises(RunDirectoryError, match="continue it with --resume, overwrite it "
+                                                "with --force"):
         runs.prepare_new(tmp_path)
+
+
+def test_a_directory_of_other_files_is_not_trained_into(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(RunDirectoryError, match="holds other files .*new or empty --out"):
+        runs.prepare_new(tmp_path)
+    assert runs.prepare_new(tmp_path, force=True) == tmp_path
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_evaluate_on_an_interrupted_run_points_to_resume(saved_run):
+    run, _ = saved_run
+    (run / "state.npz").unlink()
+    with pytest.raises(RunDirectoryError, match="was interrupted: continue it with .*--resume"):
+        api.evaluate(run, progress=False)
+
+
+def test_training_on_a_gpu_device_without_a_gpu_fails_before_compiling(tmp_path, monkeypatch):
+    from diehlsim.devices import cuda
+
+    def no_gpu(gpu_id=0):
+        raise ToolchainError("no usable NVIDIA GPU (test); build with 'diehlsim build "
+                             "--device cuda_standalone' here")
+
+    monkeypatch.setattr(cuda, "check_gpu", no_gpu)
+    start = time.perf_counter()
+    with pytest.raises(ToolchainError, match="diehlsim build"):
+        api.train(tmp_path / "run", "mnist-sample", 4, device="cuda_standalone",
+                  progress=False)
+    assert time.perf_counter() - start < 30 and not (tmp_path / "run").exists()
 
 
 def test_unwritable_output_directory(tmp_path):
@@ -486,3 +521,13 @@ def test_a_malformed_chunk_stimulus_is_refused(stimulus, message):
     sim = Simulator(params, "runtime", slots=2)
     with pytest.raises(ConfigurationError, match=message):
         sim.run_chunk(stimulus, initial_state(params, 0), learning=False, seed=1)
+
+
+def test_build_without_compiling_removes_an_older_binary(tmp_path, brian_state):
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "makefile").write_text("# an older project\n")
+    (out / "main").write_text("old binary")
+    result = api.build(out, "cpp_standalone", 3, compile=False)
+    assert result.binary is None and not (out / "main").exists()
+    assert (out / "makefile").read_text() != "# an older project\n"

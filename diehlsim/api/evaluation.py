@@ -54,6 +54,7 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
              device: str | None = None, data_dir=None, progress: bool = True,
              simulator: Simulator | None = None) -> dict:
     """Label the neurons (learning off, theta frozen), test, and write metrics.json."""
+    _not_interrupted(Path(run_dir))
     run_dir = runs.require(Path(run_dir), "config.json", "state.npz")
     runs.check_writable(run_dir, "evaluate writes metrics.json and the labels there: make "
                         "it writable, or copy the run to a writable place")
@@ -110,6 +111,13 @@ def repeat_test(run_dir, repeats, *, test_samples: int | None = None, device: st
         results.append(RepeatResult(int(repeat), seed, accuracy, int(tested.metrics["n_test"]),
                                     float(tested.phase.sim_s)))
     return results
+
+
+def _not_interrupted(run_dir: Path) -> None:
+    if not (run_dir / "state.npz").exists() and (run_dir / "checkpoint.npz").exists():
+        raise RunDirectoryError(
+            f"the training of {run_dir} was interrupted: continue it with `diehlsim train "
+            f"--resume --out {run_dir}`, then evaluate it")
 
 
 def load_assignments(run_dir, n_exc: int) -> np.ndarray | None:

@@ -36,6 +36,8 @@ def build(out, device: str = "cpp_standalone", n_exc: int = 100,
             f"another --out")
     if device == "cuda_standalone" and compile:
         cuda.find_nvcc()  # a clear error before minutes of code generation
+    if not compile:
+        (out / "main").unlink(missing_ok=True)  # an older binary would not match the sources
     params = default_parameters(int(n_exc), int(input_size), stdp_rule, **(overrides or {}))
     options = {"portable": bool(portable)}
     if device == "cuda_standalone":

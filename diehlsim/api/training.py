@@ -62,6 +62,7 @@ def train(run_dir, dataset: str = "mnist", n_exc: int = 100, *, epochs: float | 
     """Train a new network on ``dataset`` and write the run directory (checkpoint per chunk).
     Every argument is checked before anything is written."""
     _check_request(n_exc, seed, threads, slots)
+    _check_device_can_run(device, simulator)
     images, _ = datasets.load(dataset, "train", data_dir)
     params = default_parameters(int(n_exc), input_size_of(dataset), stdp_rule,
                                 **(overrides or {}))
@@ -81,6 +82,7 @@ def resume(run_dir, *, data_dir=None, progress: bool = True,
     """Continue an interrupted training run from its last checkpoint."""
     run_dir = runs.require(Path(run_dir), "config.json")
     params, settings = runs.load_config(run_dir)
+    _check_device_can_run(settings["device"], simulator)
     checkpoint = runs.load_checkpoint(run_dir)
     for folder in (run_dir, run_dir / runs.TRAIN_RESPONSES):  # left by a killed process
         io.remove_partial_writes(folder)
@@ -122,6 +124,15 @@ def _continue_training(run_dir, params, images, total, checkpoint, device, seed,
     phase.chunks = log
     phase.sim_s = sim_s
     return TrainedRun(run_dir, params, state, sim, phase)
+
+
+def _check_device_can_run(device: str, simulator) -> None:
+    """A GPU run needs a GPU: say so now, not after minutes of CUDA compilation."""
+    check_device(device)
+    if device == "cuda_standalone" and simulator is None:
+        from diehlsim.devices import cuda
+
+        cuda.check_gpu()
 
 
 def _check_request(n_exc, seed, threads, slots) -> None:
