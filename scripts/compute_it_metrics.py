@@ -22,7 +22,7 @@ def main() -> int:
     args = cli.build_parser().parse_args(["analyze", *analyze_options])
 
     analysis = api.analyze(args.run, args.samples, args.permutations, args.seed,
-                           out_dir=extra.out)
+                           out_dir=extra.out, data_dir=args.data_dir)
     out = analysis.out_dir
     api.information_figures(out, api.load_config(args.run)[1]["dataset"])
     print(f"wrote {out}/table2.csv and the other tables; figures in {out}/figures")

@@ -28,12 +28,14 @@ class Analysis:
     tables: dict
 
 
-def record(run_dir, samples_per_class: int = DEFAULT_SAMPLES_PER_CLASS) -> SpikeRecording:
+def record(run_dir, samples_per_class: int = DEFAULT_SAMPLES_PER_CLASS, *,
+           data_dir=None) -> SpikeRecording:
     """Simulate test images (the first ``samples_per_class`` of each class) with learning
-    off and return their input and excitatory spikes as a SpikeRecording."""
+    off and return their input and excitatory spikes as a SpikeRecording; ``data_dir`` is
+    searched first for the dataset."""
     params, settings = runs.load_config(Path(run_dir))
     state = runs.load_state(Path(run_dir))
-    images, labels = datasets.load(settings["dataset"], "test")
+    images, labels = datasets.load(settings["dataset"], "test", data_dir)
     chosen = select_first_per_class(labels, samples_per_class)
     sim = make_simulator(params, settings["device"], min(DEFAULT_SLOTS, len(chosen)),
                          record_input=True)
@@ -44,7 +46,8 @@ def record(run_dir, samples_per_class: int = DEFAULT_SAMPLES_PER_CLASS) -> Spike
 
 
 def analyze(run_dir, samples: int = DEFAULT_SAMPLES_PER_CLASS,
-            permutations: int = DEFAULT_PERMUTATIONS, seed: int = 0, *, out_dir=None) -> Analysis:
+            permutations: int = DEFAULT_PERMUTATIONS, seed: int = 0, *, out_dir=None,
+            data_dir=None) -> Analysis:
     """Record ``samples`` test images per class of the run in ``run_dir`` and write every table
     of :func:`diehlsim.analysis.report.analyze` and the recording (``spikes.npz``) into
     ``out_dir`` (default ``RUN/information``); ``seed`` seeds the permutations."""
@@ -58,7 +61,7 @@ def analyze(run_dir, samples: int = DEFAULT_SAMPLES_PER_CLASS,
     if permutations < 1:
         raise ConfigurationError(f"--permutations must be >= 1, got {permutations}")
     out_dir = Path(out_dir) if out_dir is not None else run_dir / ANALYSIS_SUBDIR
-    recording = record(run_dir, samples)
+    recording = record(run_dir, samples, data_dir=data_dir)
     recording.save(out_dir / "spikes.npz")
     tables = report.analyze(recording, out_dir,
                             assignments=load_assignments(run_dir, recording.n_exc),

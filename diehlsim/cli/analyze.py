@@ -29,12 +29,15 @@ def register(subparsers) -> None:
                         help="permutations per permutation test "
                              f"(default {api.DEFAULT_PERMUTATIONS})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the permutations")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="where the dataset is, searched first (as for train and evaluate)")
     parser.set_defaults(func=run_analyze)
 
 
 def run_analyze(args: argparse.Namespace) -> int:
     """Simulate the test presentations of ``args.run`` and analyse them into RUN/information/."""
-    analysis = api.analyze(args.run, args.samples, args.permutations, args.seed)
+    analysis = api.analyze(args.run, args.samples, args.permutations, args.seed,
+                           data_dir=args.data_dir)
     for _, row in analysis.tables["table2"].iterrows():
         print(f"class {row['class']}: spiked {len(row['spiked'].split())}, "
               f"with MI {len(row['with_mi'].split())}, "
