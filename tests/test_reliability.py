@@ -338,7 +338,7 @@ def test_missing_cpp_compiler(monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
-def test_evaluate_with_data_dir_alone_draws_its_figures_too(tmp_path, reference_run):
+def test_evaluate_and_analyze_with_data_dir_alone(tmp_path, reference_run):
     """No $DIEHLSIM_DATA and an empty user cache: --data-dir must reach the figure step."""
     from conftest import shared_data_dir
 
@@ -355,6 +355,11 @@ def test_evaluate_with_data_dir_alone_draws_its_figures_too(tmp_path, reference_
     output = process.communicate()[0]
     assert process.returncode == 0, output
     assert (run / "figures" / "accuracy_vs_images.png").exists(), output
+    process = _cli(["analyze", "--run", str(run), "--samples", "1", "--permutations", "2",
+                    "--data-dir", data], env)
+    output = process.communicate()[0]
+    assert process.returncode == 0, output
+    assert (run / "information" / "table2.csv").exists(), output
 
 
 @pytest.mark.parametrize("failure", ["binary failed", "cut short"])
