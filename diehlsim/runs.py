@@ -226,14 +226,16 @@ _stopping = [False]  # a stop signal arrived and the stack is unwinding
 
 
 @contextlib.contextmanager
-def stop_signals_to_interrupt(*, restore: bool = True):
+def stop_signals_to_interrupt(*, ignore_after_a_stop: bool = False):
     """Ctrl-C (SIGINT, to this process or its whole group, once or more) and SIGTERM stop
     training at once with KeyboardInterrupt: the chunk that was running is not recorded and
     the last complete chunk's checkpoint is kept. Further stop signals are ignored while the
     stack unwinds, so a second Ctrl-C cannot interrupt the clean-up.
 
-    The outermost of nested uses puts the previous handlers back at its end, unless
-    ``restore`` is false (the CLI, whose process ends right after). This replaces Brian2's
+    The outermost of nested uses puts the previous handlers back at its end; with
+    ``ignore_after_a_stop`` (the CLI, whose process ends right after) it leaves the signals
+    ignored if one stopped the run, because the interpreter's own shutdown would otherwise
+    reset them to the default and a second Ctrl-C would kill it mid-exit. This replaces Brian2's
     own SIGINT handler meanwhile: it turns the first Ctrl-C into a request to finish the run
     early, which would end a chunk short and record it.
     """
@@ -248,18 +250,18 @@ def stop_signals_to_interrupt(*, restore: bool = True):
     try:
         yield
     finally:
-        if outermost and restore:
-            _stopping[0] = False
-            for number, handler in previous.items():
-                signal.signal(number, handler)
+        if outermost:
+            stopped, _stopping[0] = _stopping[0], False
+            if not (stopped and ignore_after_a_stop):
+                for number, handler in previous.items():
+                    signal.signal(number, handler)
 
 
 def _stop(signum, frame):
     if _stopping[0]:
         return
     _stopping[0] = True
-    # Ignored at the OS level, not only here: the interpreter's own shutdown puts Python-set
-    # handlers back to the default, and a second Ctrl-C then would kill it mid-exit.
+    # ignored at the OS level while the stack unwinds (see stop_signals_to_interrupt)
     for number in STOP_SIGNALS:
         signal.signal(number, signal.SIG_IGN)
     raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")

@@ -140,6 +140,20 @@ def test_stop_signals_raise_once_and_are_ignored_during_the_clean_up():
         with runs.stop_signals_to_interrupt():
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(1)
+    # the CLI's use: after a stop, the signals stay ignored until the process has exited
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with runs.stop_signals_to_interrupt(ignore_after_a_stop=True):
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with runs.stop_signals_to_interrupt(ignore_after_a_stop=True):
+        pass  # no stop: everything is put back
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 def test_io_removes_what_a_killed_write_left(tmp_path):
@@ -473,9 +487,11 @@ def test_evaluate_checks_writability_first(saved_run, monkeypatch):
 
 @pytest.mark.parametrize("arguments, message", [
     ({"seed": -1}, r"seed must be a whole number >= 0, got -1"),
+    ({"slots": 0}, r"slots must be a positive whole number, got 0"),
     ({"seed": 2**31}, r"seed must be at most"),
     ({"threads": -1}, r"threads must be a whole number >= 0, got -1"),
-    ({"n_exc": 0}, r"n_exc \(excitatory neurons\) must be a whole number >= 1, got 0"),
+    ({"n_exc": 0}, r"n_exc, the number of excitatory neurons, must be a positive whole number, "
+                   r"got 0"),
     ({"n_exc": 1_000_000_000}, r"784,000,000,000 input synapses, about .* GiB of memory; "
                                r"this machine has .* GiB: choose fewer neurons"),
     ({"epochs": 0.0001}, r"0.0001 epochs of 2000 images is 0.2 images: train on at least"),

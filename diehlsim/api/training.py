@@ -136,10 +136,11 @@ def _check_device_can_run(device: str, simulator) -> None:
 
 
 def _check_request(n_exc, seed, threads, slots) -> None:
-    for name, value, low in (("n_exc (excitatory neurons)", n_exc, 1), ("seed", seed, 0),
-                             ("threads", threads, 0), ("slots", slots, 1)):
+    for name, value, low in (("n_exc, the number of excitatory neurons,", n_exc, 1),
+                             ("seed", seed, 0), ("threads", threads, 0), ("slots", slots, 1)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
-            raise ConfigurationError(f"{name} must be a whole number >= {low}, got {value!r}")
+            kind = "a positive whole number" if low == 1 else "a whole number >= 0"
+            raise ConfigurationError(f"{name} must be {kind}, got {value!r}")
     if seed > SEED_MAX:
         raise ConfigurationError(f"seed must be at most {SEED_MAX}, got {seed}")
 

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with api.stop_signals_to_interrupt(restore=False):  # ends with the process
+        with api.stop_signals_to_interrupt(ignore_after_a_stop=True):
             return int(args.func(args) or 0)
     except DiehlsimError as exc:
         print(f"diehlsim {args.command}: error: {exc}", file=sys.stderr)

@@ -83,7 +83,7 @@ class ProtocolParameters:
     RANGES: ClassVar[dict] = {
         "dt": "> 0", "presentation_time": "> 0", "rest_time": ">= 0", "rate_per_pixel": "> 0",
         "start_intensity": "> 0", "intensity_step": ">= 0", "min_spikes": ">= 0",
-        "max_repeats": ">= 0", "stdp_rate_final": ">= 0",
+        "max_repeats": ">= 0",
     }
 
     @property
