@@ -170,16 +170,16 @@ def _parser():
 def test_cli_analyze(recording, tmp_path, monkeypatch, capsys):
     calls = []
 
-    def record_analysis_spikes(run_dir, samples_per_class):
-        calls.append((run_dir, samples_per_class))
+    def record_analysis_spikes(run_dir, samples_per_class, data_dir=None):
+        calls.append((run_dir, samples_per_class, data_dir))
         return recording
 
     monkeypatch.setattr("diehlsim.api.recording.record", record_analysis_spikes)
     np.save(tmp_path / "assignments.npy", np.array([0, -1, 2, 0, 1, -1]))
     args = _parser().parse_args(["analyze", "--run", str(tmp_path), "--samples", "8",
-                                 "--permutations", "19"])
+                                 "--permutations", "19", "--data-dir", str(tmp_path / "d")])
     assert args.func(args) == 0
-    assert calls == [(tmp_path, 8)]
+    assert calls == [(tmp_path, 8, tmp_path / "d")]
     out = tmp_path / "information"
     assert (out / "table2.csv").exists() and (out / "spikes.npz").exists()
     summary = json.loads((out / "summary.json").read_text())
@@ -191,7 +191,8 @@ def test_cli_errors(tmp_path, recording, monkeypatch):
     args = _parser().parse_args(["analyze", "--run", str(tmp_path / "missing")])
     with pytest.raises(RunDirectoryError, match="does not exist"):
         args.func(args)
-    monkeypatch.setattr("diehlsim.api.recording.record", lambda run_dir, samples: recording)
+    monkeypatch.setattr("diehlsim.api.recording.record",
+                        lambda run_dir, samples, data_dir=None: recording)
     np.save(tmp_path / "assignments.npy", np.zeros(7, dtype=int))
     args = _parser().parse_args(["analyze", "--run", str(tmp_path), "--permutations", "9"])
     with pytest.raises(RunDirectoryError, match="has shape"):
