@@ -21,12 +21,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
-# Re-resolve the whole environment after a change of pyproject.toml's pins (see README).
+# Re-resolve the whole environment after a change of pyproject.toml's pins (see README):
+# uv.lock is uv's universal lock; requirements.lock is its export that pip installs.
 lock:
 	@test -x $(LOCK_VENV)/bin/uv || { $(PYTHON312) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet uv==$(UV_VERSION); }
-	$(LOCK_VENV)/bin/uv pip compile pyproject.toml --extra dev --extra cuda --universal \
-		--python-version 3.12 --generate-hashes --index-url https://pypi.org/simple \
-		--quiet -o requirements.lock
+	$(LOCK_VENV)/bin/uv lock --python 3.12 --index-url https://pypi.org/simple
+	$(LOCK_VENV)/bin/uv export --frozen --no-emit-project --all-extras \
+		--format requirements-txt --quiet -o requirements.lock
 
 install: $(VENV)/.installed
 

@@ -55,6 +55,14 @@ def test_lock_holds_every_direct_pin_and_hashes_for_every_package():
     assert all(hashes > 0 for _, hashes in locked.values())
 
 
+def test_the_pip_lock_is_the_export_of_uv_lock():
+    """requirements.lock (what pip installs) holds exactly the versions of uv.lock."""
+    packages = tomllib.loads((ROOT / "uv.lock").read_text())["package"]
+    in_uv_lock = {re.sub(r"[-_.]+", "-", p["name"]).lower(): p["version"] for p in packages
+                  if p["name"] != "diehlsim"}
+    assert {name: version for name, (version, _) in _locked().items()} == in_uv_lock
+
+
 def test_environment_yml_installs_the_lock():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert "python=3.12" in env["dependencies"]
