@@ -135,12 +135,11 @@ def load_assignments(run_dir, n_exc: int) -> np.ndarray | None:
 
 def load_readouts(run_dir, n_exc: int) -> dict:
     """The read-outs :func:`evaluate` fitted and saved in ``run_dir`` (``NAME.npy`` each)."""
-    arrays = {}
-    for name in {n for r in readouts.readouts() for n in r.arrays}:
+    arrays = {"assignments": load_assignments(run_dir, n_exc)}  # checked against n_exc
+    for name in {n for r in readouts.readouts() for n in r.arrays} - set(arrays):
         path = Path(run_dir) / f"{name}.npy"
         if path.exists():
             arrays[name] = np.load(path, allow_pickle=False)
-    arrays["assignments"] = load_assignments(run_dir, n_exc)
     return readouts.fitted_from_arrays(arrays)
 
 

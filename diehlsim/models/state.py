@@ -103,15 +103,14 @@ class NetworkState:
                 "step": np.asarray(self.step)}
 
     @classmethod
-    def from_arrays(cls, arrays, table: list[StateVariable] | None = None) -> NetworkState:
-        """Rebuild the state that :meth:`to_arrays` wrote: the carried rows of ``table``
-        (a missing one raises KeyError naming it), or every array but ``step``."""
-        keys = ([row.key for row in carried_rows(table)] if table is not None
-                else [k for k in arrays.keys() if k != "step"])
+    def from_arrays(cls, arrays) -> NetworkState:
+        """Rebuild the state that :meth:`to_arrays` wrote: every array but ``step`` (runs
+        check it against the network's table, ``runs.check_state``)."""
         values = {}
-        for key in keys:
-            value = np.array(arrays[key])
-            values[key] = value.item() if value.ndim == 0 else value
+        for key in arrays.keys():
+            if key != "step":
+                value = np.array(arrays[key])
+                values[key] = value.item() if value.ndim == 0 else value
         return cls(values, int(arrays["step"]))
 
 
