@@ -22,7 +22,7 @@ from brian2 import Network, TimedArray, defaultclock, get_device, second
 from brian2 import seed as brian_seed
 
 from diehlsim import devices
-from diehlsim.devices import DEFAULT_SLOTS, DEVICES, native
+from diehlsim.devices import DEFAULT_SLOTS, DEVICES, arguments, native
 from diehlsim.errors import ConfigurationError, SimulationError
 from diehlsim.models.network import DiehlCookNetwork, build_network
 from diehlsim.models.parameters import NetworkParameters
@@ -99,6 +99,7 @@ class Simulator:
     def _build_standalone(self, profile: bool):
         dev = get_device()
         dev.apply_run_args()
+        dev.insert_code("before_start", arguments.check_code(self))
         seed_array = dev.get_array_name(self.model.controller.variables["rng_seed"])
         if self._flush_subnormals:
             dev.insert_code("main", native.flush_subnormals_code())

@@ -102,6 +102,26 @@ def test_cpp_build_via_cli_compiles_documents_and_runs(tmp_path):
     # learning off: the weights and thresholds fed in come back unchanged
     np.testing.assert_array_equal(result("input_exc.w"), weights)
     np.testing.assert_array_equal(result("excitatory.theta"), np.full(4, 0.021))
+    _binary_refuses_bad_run_arguments(out)
+
+
+def _binary_refuses_bad_run_arguments(out: Path) -> None:
+    """Brian2 alone prints an error for these and runs on with built-in values (status 0)."""
+    np.zeros(7).tofile(out / "static_arrays" / "short.dat")
+    cases = {
+        "input_exc.w=static_arrays/missing.dat": "file 'static_arrays/missing.dat' cannot be",
+        "input_exc.w=static_arrays/short.dat": "has 56 bytes, but input_exc.w needs 25088",
+        "controller.n_images=abc": "file 'abc' cannot be read",  # Brian2 reads it as a file
+        "controller.n_images=2x": "controller.n_images=2x is not a number",
+        "controller.n_images=1.5": "must be a whole number",
+        "excitatory.nosuch=1": "unknown run argument 'excitatory.nosuch'",
+        "controller.n_images": "is not NAME=VALUE",
+    }
+    for argument, message in cases.items():
+        ran = subprocess.run(["./main", argument], cwd=out, capture_output=True, text=True,
+                             timeout=300)
+        assert ran.returncode == 2, (argument, ran.stdout, ran.stderr)
+        assert message in ran.stderr, (argument, ran.stderr)
 
 
 def test_run_argument_table_matches_what_the_simulator_passes(tmp_path, monkeypatch,
