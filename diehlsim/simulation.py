@@ -135,6 +135,10 @@ class Simulator:
                 f"per image (the input model's encode gives them); got shape {images.shape}")
         if not np.all(np.isfinite(images)):
             raise ConfigurationError("a chunk's stimulus contains NaN or infinite values")
+        if np.any(images < 0):
+            raise ConfigurationError(
+                f"a chunk's stimulus must be >= 0 (rates, or the input model's encoding of "
+                f"grey levels), got a minimum of {images.min():g}")
         if len(images) > self.slots:
             raise ConfigurationError(
                 f"a chunk holds at most {self.slots} images, got {len(images)}")

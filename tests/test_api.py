@@ -80,10 +80,10 @@ def test_analyze_checks_its_values_before_simulating(evaluated, tmp_path):
     run, _ = evaluated
     with pytest.raises(RunDirectoryError, match="does not exist"):
         api.analyze(tmp_path / "missing")
-    with pytest.raises(ConfigurationError, match="--samples"):
-        api.analyze(run.run_dir, samples=0)
-    with pytest.raises(ConfigurationError, match="--permutations"):
-        api.analyze(run.run_dir, permutations=0)
+    for keyword, message in (("samples", "^samples must be >= 1"),
+                             ("permutations", "^permutations must be >= 1")):
+        with pytest.raises(ConfigurationError, match=message):  # API names, not CLI flags
+            api.analyze(run.run_dir, **{keyword: 0})
 
 
 def test_record_and_analyze_a_trained_run(evaluated, tmp_path, monkeypatch):

@@ -539,6 +539,7 @@ def test_images_scaled_to_one_are_refused():
 @pytest.mark.parametrize("stimulus, message", [
     (np.zeros((2, 5)), r"must be \(images, 16\) values.*got shape \(2, 5\)"),
     (np.full((1, 16), np.nan), "NaN or infinite"),
+    (np.full((1, 16), -2.0), "must be >= 0 .*minimum of -2"),
 ])
 def test_a_malformed_chunk_stimulus_is_refused(stimulus, message):
     params = default_parameters(3, 16)
@@ -555,3 +556,16 @@ def test_build_without_compiling_removes_an_older_binary(tmp_path, brian_state):
     result = api.build(out, "cpp_standalone", 3, compile=False)
     assert result.binary is None and not (out / "main").exists()
     assert (out / "makefile").read_text() != "# an older project\n"
+
+
+def test_resume_of_a_finished_run_builds_nothing(saved_run, monkeypatch, capsys):
+    from diehlsim.api import training
+
+    run, _ = saved_run
+    built = []
+    monkeypatch.setattr(training, "make_simulator", lambda *a, **k: built.append(a))
+    with pytest.raises(RunDirectoryError, match="has finished .*nothing to resume"):
+        api.resume(run, progress=False)
+    assert cli_main(["train", "--resume", "--out", str(run)]) == 0
+    assert "nothing to resume" in capsys.readouterr().out
+    assert built == []

@@ -29,6 +29,7 @@ from diehlsim.api.training import (
     resume,
     simulator_for_run,
     train,
+    training_finished,
 )
 from diehlsim.devices.project import BUILD_DEVICES, INPUT_SIZES
 from diehlsim.datasets import DATASETS
@@ -50,6 +51,6 @@ __all__ = [
     "load_assignments", "load_config", "make_simulator", "MIRROR_ENV", "model_overrides",
     "parse_parameter", "record", "repeat_test", "RepeatResult", "resume", "Simulator",
     "simulator_for_run", "stdp_parameters", "STDP_RULES", "stop_signals_to_interrupt",
-    "train", "TrainedRun",
+    "train", "TrainedRun", "training_finished",
     "user_cache_dir",
 ]

@@ -65,8 +65,8 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
     start = time.perf_counter()
     label_images, label_labels = datasets.load(settings["dataset"], "train", data_dir)
     test_images, test_labels = datasets.load(settings["dataset"], "test", data_dir)
-    label_idx = np.arange(_limit(len(label_images), label_samples, "--label-samples"))
-    test_idx = np.arange(_limit(len(test_images), test_samples, "--test-samples"))
+    label_idx = np.arange(_limit(len(label_images), label_samples, "label_samples"))
+    test_idx = np.arange(_limit(len(test_images), test_samples, "test_samples"))
     labelled, state = run_phase(sim, label_images, label_idx, state, learning=False,
                                 seed=seeds.phase_seed(seed, "label"), label="label",
                                 progress=progress)
@@ -101,7 +101,7 @@ def repeat_test(run_dir, repeats, *, test_samples: int | None = None, device: st
     fitted = load_readouts(run_dir, params.n_exc)
     sim = simulator or simulator_for_run(params, settings, device)
     images, labels = datasets.load(settings["dataset"], "test", data_dir)
-    indices = np.arange(_limit(len(images), test_samples, "--test-samples"))
+    indices = np.arange(_limit(len(images), test_samples, "test_samples"))
     results = []
     for repeat in repeats:
         seed = seeds.test_repeat_seed(int(settings["seed"]), int(repeat))

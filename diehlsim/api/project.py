@@ -23,17 +23,17 @@ def build(out, device: str = "cpp_standalone", n_exc: int = 100,
             f"build needs a standalone device ({', '.join(project.BUILD_DEVICES)}), got {device!r}")
     if input_size not in project.INPUT_SIZES:
         raise ConfigurationError(
-            f"--input-size must be 784 (28x28, MNIST) or 1024 (32x32, CIFAR-10 grey), "
+            f"input_size must be 784 (28x28, MNIST) or 1024 (32x32, CIFAR-10 grey), "
             f"got {input_size}")
     if n_exc is None or int(n_exc) <= 0:
-        raise ConfigurationError(f"--neurons must be a positive integer, got {n_exc}")
+        raise ConfigurationError(f"n_exc, the number of excitatory neurons, must be a positive integer, got {n_exc}")
     if compute_capability is not None and device != "cuda_standalone":
-        raise ConfigurationError("--compute-capability applies to --device cuda_standalone")
+        raise ConfigurationError("a compute capability applies to the cuda_standalone device only")
     out = Path(out).resolve()
     if out.exists() and any(out.iterdir()) and not (out / "makefile").exists():
         raise ConfigurationError(
             f"{out} exists and holds something other than a standalone project; choose "
-            f"another --out")
+            f"another output directory")
     if device == "cuda_standalone" and compile:
         cuda.find_nvcc()  # a clear error before minutes of code generation
     if not compile:

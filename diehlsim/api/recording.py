@@ -54,12 +54,12 @@ def analyze(run_dir, samples: int = DEFAULT_SAMPLES_PER_CLASS,
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise RunDirectoryError(
-            f"run directory {run_dir} does not exist: pass --run with the directory that "
-            f"training wrote")
+            f"run directory {run_dir} does not exist: give the directory that training "
+            f"wrote")
     if samples < 1:
-        raise ConfigurationError(f"--samples must be >= 1 image per class, got {samples}")
+        raise ConfigurationError(f"samples must be >= 1 image per class, got {samples}")
     if permutations < 1:
-        raise ConfigurationError(f"--permutations must be >= 1, got {permutations}")
+        raise ConfigurationError(f"permutations must be >= 1, got {permutations}")
     out_dir = Path(out_dir) if out_dir is not None else run_dir / ANALYSIS_SUBDIR
     recording = record(run_dir, samples, data_dir=data_dir)
     recording.save(out_dir / "spikes.npz")

@@ -10,7 +10,7 @@ import numpy as np
 
 from diehlsim import datasets, devices, io, runs
 from diehlsim.devices import DEFAULT_SLOTS, check_device
-from diehlsim.errors import ConfigurationError
+from diehlsim.errors import ConfigurationError, RunDirectoryError
 from diehlsim.models.network import initial_state
 from diehlsim.models.parameters import NetworkParameters, default_parameters
 from diehlsim.models.state import NetworkState
@@ -81,6 +81,10 @@ def resume(run_dir, *, data_dir=None, progress: bool = True,
            simulator: Simulator | None = None) -> TrainedRun:
     """Continue an interrupted training run from its last checkpoint."""
     run_dir = runs.require(Path(run_dir), "config.json")
+    if training_finished(run_dir):  # before minutes of building a simulator for nothing
+        raise RunDirectoryError(
+            f"the training of {run_dir} has finished (its state.npz is there): there is "
+            f"nothing to resume; evaluate it, or train a new run")
     params, settings = runs.load_config(run_dir)
     _check_device_can_run(settings["device"], simulator)
     checkpoint = runs.load_checkpoint(run_dir)
@@ -91,6 +95,11 @@ def resume(run_dir, *, data_dir=None, progress: bool = True,
                               checkpoint, settings["device"], int(settings["seed"]),
                               int(settings["slots"]), int(settings.get("threads", 0)),
                               progress, simulator)
+
+
+def training_finished(run_dir) -> bool:
+    """Whether a run's training has finished (its final state is saved)."""
+    return (Path(run_dir) / "state.npz").exists()
 
 
 def _continue_training(run_dir, params, images, total, checkpoint, device, seed, slots,

@@ -43,6 +43,10 @@ def cmd_train(args) -> int:
     overrides = model_overrides(args)
     epochs = None if args.train_samples is not None else (
         1 if args.epochs is None else args.epochs)
+    if args.resume and api.training_finished(args.out):
+        print(f"nothing to resume: the training of {args.out} has finished; evaluate it with "
+              f"`diehlsim evaluate --run {args.out}`")
+        return 0
     start = time.perf_counter()
     try:
         run = _train_or_resume(args, epochs, overrides)

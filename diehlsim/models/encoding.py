@@ -38,7 +38,7 @@ def check_images(images, n_input: int, name: str = "images") -> np.ndarray:
         side = int(round(np.sqrt(n_input)))
         raise ConfigurationError(
             f"{name} have {flat.shape[1]} pixels but the network has {n_input} inputs "
-            f"({side}x{side}); build the network with --input-size {flat.shape[1]} or use a "
+            f"({side}x{side}); build the network for {flat.shape[1]} inputs or use a "
             f"dataset of {side}x{side} images")
     if array.dtype.kind == "f" and not np.all(np.isfinite(flat)):
         raise ConfigurationError(f"{name} contain NaN or infinite values; give 0..255 pixels")
