@@ -10,7 +10,14 @@ Example::
 """
 
 from diehlsim.analysis.readouts import accuracies, accuracy_columns
-from diehlsim.api.evaluation import RepeatResult, evaluate, load_assignments, repeat_test
+from diehlsim.api.evaluation import (
+    RepeatResult,
+    evaluate,
+    load_assignments,
+    repeat_test,
+    validation_accuracies,
+    validation_columns,
+)
 from diehlsim.api.options import model_overrides, stdp_parameters
 from diehlsim.api.project import build, figures, information_figures
 from diehlsim.api.recording import (
@@ -22,6 +29,7 @@ from diehlsim.api.recording import (
     record,
 )
 from diehlsim.api.training import (
+    ARRAYS,
     DEFAULT_SLOTS,
     TrainedRun,
     input_size_of,
@@ -51,5 +59,5 @@ __all__ = [
     "parse_parameter", "record", "repeat_test", "RepeatResult", "resume", "Simulator",
     "simulator_for_run", "stdp_parameters", "STDP_RULES", "stop_signals_to_interrupt",
     "train", "TrainedRun",
-    "user_cache_dir",
+    "user_cache_dir", "validation_accuracies", "validation_columns", "ARRAYS",
 ]
