@@ -1,5 +1,5 @@
 """Python API, the front door of diehlsim: train, resume, evaluate, test again, record,
-analyze, build; and the choices (devices, datasets, rules ...) the command line offers.
+analyze, build, sweep; and the choices (devices, datasets, rules ...) the command line offers.
 
 Example::
 
@@ -28,6 +28,10 @@ from diehlsim.api.recording import (
     analyze,
     record,
 )
+from diehlsim.api.sweep import SweepResult, SweepSpec, sweep
+from diehlsim.api.sweep import load_spec as load_sweep_spec
+from diehlsim.api.sweep import spec_from_dict as sweep_spec_from_dict
+from diehlsim.api.sweep import spec_from_grid as sweep_spec_from_grid
 from diehlsim.api.training import (
     ARRAYS,
     DEFAULT_SLOTS,
@@ -60,4 +64,6 @@ __all__ = [
     "simulator_for_run", "stdp_parameters", "STDP_RULES", "stop_signals_to_interrupt",
     "train", "TrainedRun",
     "user_cache_dir", "validation_accuracies", "validation_columns", "ARRAYS",
+    "sweep", "SweepResult", "SweepSpec", "load_sweep_spec", "sweep_spec_from_dict",
+    "sweep_spec_from_grid",
 ]
