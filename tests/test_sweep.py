@@ -76,9 +76,9 @@ def test_selection_takes_the_highest_mean():
 
 # -- specs, checked before anything runs ------------------------------------------------------
 
-BASE = {"dataset": "mnist-sample", "neurons": 10, "train_samples": 60, "device": "runtime",
-        "chunk": 30, "validation": 50}
-EVALUATE = {"label_samples": 60, "test_samples": 30}
+BASE = {"dataset": "mnist-sample", "neurons": 10, "train_samples": 20, "device": "runtime",
+        "chunk": 10, "validation": 10}
+EVALUATE = {"label_samples": 20, "test_samples": 10}
 
 
 @pytest.mark.parametrize(("grid", "message"), [
@@ -129,15 +129,15 @@ def test_the_cli_says_what_is_wrong_in_one_line(tmp_path, capsys):
 
 
 def test_yaml_toml_and_grid_give_the_same_points(tmp_path):
-    (tmp_path / "s.yaml").write_text(
-        "base: {dataset: mnist-sample, neurons: 10, train_samples: 60, device: runtime,\n"
-        "       chunk: 30, validation: 50}\n"
-        "grid:\n  conn.w_inh_exc: [17, 25]\n  stdp.nu_post: [0.01]\n"
-        "seeds: 0-1\nevaluate: {label_samples: 60, test_samples: 30}\n")
+    import yaml
+
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump({
+        "base": BASE, "grid": {"conn.w_inh_exc": [17, 25], "stdp.nu_post": [0.01]},
+        "seeds": "0-1", "evaluate": EVALUATE}))
+    toml = lambda d: "\n".join(f"{k} = {json.dumps(v)}" for k, v in d.items())  # noqa: E731
     (tmp_path / "s.toml").write_text(
-        'seeds = "0-1"\n[base]\ndataset = "mnist-sample"\nneurons = 10\ntrain_samples = 60\n'
-        'device = "runtime"\nchunk = 30\nvalidation = 50\n[grid]\n"conn.w_inh_exc" = [17, 25]\n'
-        '"stdp.nu_post" = [0.01]\n[evaluate]\nlabel_samples = 60\ntest_samples = 30\n')
+        f'seeds = "0-1"\n[base]\n{toml(BASE)}\n[grid]\n"conn.w_inh_exc" = [17, 25]\n'
+        f'"stdp.nu_post" = [0.01]\n[evaluate]\n{toml(EVALUATE)}\n')
     grid = api.sweep_spec_from_grid(["conn.w_inh_exc=17,25", "stdp.nu_post=0.01"], "0-1",
                                     base=BASE, evaluate=EVALUATE)
     expected = points_of(grid)
@@ -270,7 +270,7 @@ def test_a_failing_point_is_recorded_and_the_others_go_on(cluster, finished):
 def test_a_killed_worker_loses_nothing_and_a_rerun_redoes_nothing(cluster, finished):
     client, root = cluster
     spec = api.sweep_spec_from_grid(["conn.w_inh_exc=17,25"], "2-3",
-                                    base={**BASE, "train_samples": 150}, evaluate=EVALUATE)
+                                    base={**BASE, "train_samples": 40}, evaluate=EVALUATE)
     sweep_dir = root / "killed"
     killed = {}
     watcher = threading.Thread(target=_kill_a_worker_mid_training,

@@ -603,8 +603,10 @@ def _run_points(client, todo, spec, sweep_dir, data_dir, build_root, say, before
 def _progress_line(client, rows, before, total, durations, point, row) -> str:
     failed = sum(r["status"] == tables.FAILED for r in rows.values())
     done = before + len(rows)  # finished, failed ones included
-    try:
-        running = sum(len(keys) for keys in client.processing().values())
+    try:  # a worker may hold more tasks than it runs: one runs per thread
+        workers = client.scheduler_info()["workers"]
+        running = sum(min(len(keys), workers.get(address, {}).get("nthreads", 1))
+                      for address, keys in client.processing().items())
     except Exception:  # an unreachable scheduler: the count is only informative
         running = 0
     remaining = total - done
