@@ -323,4 +323,16 @@ def _worker_running(client, name):
 
 
 def test_run_point_is_a_plain_function_for_dask():
-    assert run_point.__module__ == "diehlsim.api.sweep"
+    assert run_point.__module__ == "diehlsim.api.sweep_worker"
+
+
+def test_a_sweep_directory_of_another_spec_is_refused(tmp_path):
+    spec = api.sweep_spec_from_grid(["conn.w_inh_exc=17,25"], "0", base=BASE,
+                                    evaluate=EVALUATE)
+    point = points_of(spec)[0]
+    other = {**point, "evaluate": {"test_samples": 999}}
+    (tmp_path / RUNS / point["name"]).mkdir(parents=True)
+    (tmp_path / RUNS / point["name"] / "sweep_point.json").write_text(json.dumps(other))
+    with pytest.raises(ConfigurationError, match="holds points of another sweep"):
+        api.sweep(spec, tmp_path, progress=False)
+    assert not (tmp_path / "spec.json").exists()

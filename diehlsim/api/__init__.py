@@ -28,12 +28,13 @@ from diehlsim.api.recording import (
     analyze,
     record,
 )
-from diehlsim.api.sweep import SweepResult, SweepSpec, sweep
-from diehlsim.api.sweep import load_spec as load_sweep_spec
-from diehlsim.api.sweep import spec_from_dict as sweep_spec_from_dict
-from diehlsim.api.sweep import spec_from_grid as sweep_spec_from_grid
+from diehlsim.api.sweep import SweepResult, sweep
+from diehlsim.api.sweep_spec import SweepSpec
+from diehlsim.api.sweep_spec import load_spec as load_sweep_spec
+from diehlsim.api.sweep_spec import spec_from_dict as sweep_spec_from_dict
+from diehlsim.api.sweep_spec import spec_from_grid as sweep_spec_from_grid
+from diehlsim.api.data import ARRAYS
 from diehlsim.api.training import (
-    ARRAYS,
     DEFAULT_SLOTS,
     TrainedRun,
     input_size_of,

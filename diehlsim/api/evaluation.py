@@ -19,7 +19,8 @@ import pandas as pd
 from diehlsim import io, runs, seeds
 from diehlsim.analysis import readouts
 from diehlsim.analysis.metrics import evaluation_metrics
-from diehlsim.api.training import run_images, run_training_data, simulator_for_run
+from diehlsim.api.data import run_images, run_training_data
+from diehlsim.api.training import simulator_for_run
 from diehlsim.errors import ConfigurationError, RunDirectoryError
 from diehlsim.protocol import PhaseResult, run_phase
 from diehlsim.models.state import NetworkState

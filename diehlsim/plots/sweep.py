@@ -48,6 +48,7 @@ def _panel(ax, panel: dict) -> None:
         ax.annotate(note, (k, np.nanmax([high[k], mean[k]])), xytext=(0, 6),
                     textcoords="offset points", ha="center", fontsize=7, color="#de2d26")
     ax.set_xticks(x, panel["settings"], rotation=20, ha="right", fontsize=7)
+    ax.set_xlim(-0.6, len(x) - 0.4)
     ax.set_ylabel("accuracy (%)")
     ax.set_title(panel["title"], fontsize=9)
     ax.grid(axis="y", alpha=0.3)
