@@ -104,8 +104,9 @@ def _hide_unselected_tests(summary, selection, settings) -> pd.DataFrame:
     chosen = np.ones(len(summary), dtype=bool)
     for s in settings:
         chosen &= (summary[s] == selection["selected"][s]).to_numpy()
-    summary.loc[chosen, "role"] = "selected"
-    summary.loc[summary["baseline"] & chosen, "role"] = "selected, baseline"
+    why = f"selected (highest mean {selection['metric']})"
+    summary.loc[chosen, "role"] = why
+    summary.loc[summary["baseline"] & chosen, "role"] = f"{why}, baseline"
     summary.loc[summary["baseline"] & ~chosen, "role"] = "baseline"
     is_test = summary["metric"].isin(readouts.accuracy_columns())
     return summary[~is_test | (summary["role"] != "")].reset_index(drop=True)
@@ -125,7 +126,7 @@ def _figure(sweep_dir, frame, summary, spec, settings, selection) -> list[Path]:
         rows = [_row_of(summary[summary["metric"] == metric], k, settings) for k in keys]
         values = [done[np.logical_and.reduce([(done[s] == k[s]).to_numpy() for s in settings])
                        ][metric].dropna().to_numpy() for k in keys]
-        marks = {i: r["role"] for i, r in enumerate(rows) if r is not None and r["role"]}
+        marks = {i: _mark(r) for i, r in enumerate(rows) if r is not None and r["role"]}
         panels.append({"title": metric.replace("_", " "), "settings": labels,
                        "values": values, "mean": [_nan(r, "mean") for r in rows],
                        "ci_low": [_nan(r, "ci_low") for r in rows],
@@ -138,3 +139,10 @@ def _figure(sweep_dir, frame, summary, spec, settings, selection) -> list[Path]:
 
 def _nan(row, column) -> float:
     return np.nan if row is None or pd.isna(row[column]) else float(row[column])
+
+
+def _mark(row) -> str:
+    """The figure's short note for a setting: selected, baseline, or both."""
+    notes = (["selected"] if row["role"].startswith("selected") else []) + (
+        ["baseline"] if row["baseline"] else [])
+    return ", ".join(notes)
