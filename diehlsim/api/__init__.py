@@ -1,5 +1,5 @@
 """Python API, the front door of diehlsim: train, resume, evaluate, test again, record,
-analyze, build; and the choices (devices, datasets, rules ...) the command line offers.
+analyze, build, sweep; and the choices (devices, datasets, rules ...) the command line offers.
 
 Example::
 
@@ -10,7 +10,14 @@ Example::
 """
 
 from diehlsim.analysis.readouts import accuracies, accuracy_columns
-from diehlsim.api.evaluation import RepeatResult, evaluate, load_assignments, repeat_test
+from diehlsim.api.evaluation import (
+    RepeatResult,
+    evaluate,
+    load_assignments,
+    repeat_test,
+    validation_accuracies,
+    validation_columns,
+)
 from diehlsim.api.options import model_overrides, stdp_parameters
 from diehlsim.api.project import build, figures, information_figures
 from diehlsim.api.recording import (
@@ -21,6 +28,12 @@ from diehlsim.api.recording import (
     analyze,
     record,
 )
+from diehlsim.api.sweep import SweepResult, sweep
+from diehlsim.api.sweep_spec import SweepSpec
+from diehlsim.api.sweep_spec import load_spec as load_sweep_spec
+from diehlsim.api.sweep_spec import spec_from_dict as sweep_spec_from_dict
+from diehlsim.api.sweep_spec import spec_from_grid as sweep_spec_from_grid
+from diehlsim.api.data import ARRAYS
 from diehlsim.api.training import (
     DEFAULT_SLOTS,
     TrainedRun,
@@ -52,5 +65,7 @@ __all__ = [
     "parse_parameter", "record", "repeat_test", "RepeatResult", "resume", "Simulator",
     "simulator_for_run", "stdp_parameters", "STDP_RULES", "stop_signals_to_interrupt",
     "train", "TrainedRun", "training_finished",
-    "user_cache_dir",
+    "user_cache_dir", "validation_accuracies", "validation_columns", "ARRAYS",
+    "sweep", "SweepResult", "SweepSpec", "load_sweep_spec", "sweep_spec_from_dict",
+    "sweep_spec_from_grid",
 ]

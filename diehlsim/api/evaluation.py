@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from diehlsim import datasets, io, runs, seeds
+from diehlsim import io, runs, seeds
 from diehlsim.analysis import readouts
 from diehlsim.analysis.metrics import evaluation_metrics
+from diehlsim.api.data import run_images, run_training_data
 from diehlsim.api.training import simulator_for_run
 from diehlsim.errors import ConfigurationError, RunDirectoryError
 from diehlsim.protocol import PhaseResult, run_phase
@@ -50,10 +51,23 @@ class _TestPass:
     metrics: dict
 
 
+#: The validation pass continues the labelling phase's seed schedule from this chunk on:
+#: its input spike trains never coincide with the labelling chunks', whatever their number.
+VALIDATION_FIRST_CHUNK = 1_000_000
+
+
 def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | None = None,
-             device: str | None = None, data_dir=None, progress: bool = True,
-             simulator: Simulator | None = None) -> dict:
-    """Label the neurons (learning off, theta frozen), test, and write metrics.json."""
+             validation_samples: int | None = None, device: str | None = None,
+             data_dir=None, progress: bool = True, simulator: Simulator | None = None,
+             test=None) -> dict:
+    """Label the neurons (learning off, theta frozen), test, and write metrics.json.
+
+    The neurons are labelled on training images only. A run trained with a validation
+    split also presents its held-out images (the first ``validation_samples`` of them) and
+    reports ``validation_accuracy_<read-out>``: choose settings on those, not on the test
+    set. ``test=(images, labels)`` gives the test images of a run trained on your own
+    arrays (when they were not given to ``train``).
+    """
     _not_interrupted(Path(run_dir))
     run_dir = runs.require(Path(run_dir), "config.json", "state.npz")
     runs.check_writable(run_dir, "evaluate writes metrics.json and the labels there: make "
@@ -61,20 +75,26 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
     params, settings = runs.load_config(run_dir)
     state = runs.load_state(run_dir)
     seed = int(settings["seed"])
+    data = run_training_data(run_dir, settings, data_dir)
+    test_images, test_labels = run_images(run_dir, settings, "test", data_dir, given=test)
+    label_idx = data.pool[:_limit(len(data.pool), label_samples, "label_samples")]
+    test_idx = np.arange(_limit(len(test_images), test_samples, "test_samples"))
     sim = simulator or simulator_for_run(params, settings, device)
     start = time.perf_counter()
-    label_images, label_labels = datasets.load(settings["dataset"], "train", data_dir)
-    test_images, test_labels = datasets.load(settings["dataset"], "test", data_dir)
-    label_idx = np.arange(_limit(len(label_images), label_samples, "label_samples"))
-    test_idx = np.arange(_limit(len(test_images), test_samples, "test_samples"))
-    labelled, state = run_phase(sim, label_images, label_idx, state, learning=False,
+    labelled, state = run_phase(sim, data.images, label_idx, state, learning=False,
                                 seed=seeds.phase_seed(seed, "label"), label="label",
                                 progress=progress)
-    label_y = label_labels[labelled.image_index]
+    label_y = data.labels[labelled.image_index]
     fitted = readouts.fit_all(labelled.counts, label_y)
+    metrics = {}
+    if data.split is not None:
+        validated = _validation_pass(sim, data, validation_samples, state, fitted, seed,
+                                     progress)
+        metrics.update(_validation_metrics(validated))
+        _save_phase(run_dir, "validation", validated.phase, validated.labels)
     tested = _test_pass(sim, test_images, test_labels, test_idx, state, fitted,
                         seeds.test_repeat_seed(seed, 0), "test", progress)
-    metrics = tested.metrics
+    metrics.update(tested.metrics)
     metrics.update(n_label=int(len(label_y)), device=sim.device_name,
                    label_sim_s=labelled.sim_s, test_sim_s=tested.phase.sim_s,
                    wall_s=time.perf_counter() - start,
@@ -87,9 +107,41 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
     return metrics
 
 
+def _validation_pass(sim, data, validation_samples, state, fitted, seed, progress):
+    held_out = data.split.validation
+    indices = held_out[:_limit(len(held_out), validation_samples, "--validation-samples")]
+    return _test_pass(sim, data.images, data.labels, indices, state, fitted,
+                      seeds.phase_seed(seed, "label"), "validation", progress,
+                      first_chunk=VALIDATION_FIRST_CHUNK)
+
+
+def validation_key(readout) -> str:
+    """The metric of a read-out's accuracy on the held-out training images."""
+    return f"validation_{readouts.accuracy_key(readout)}"
+
+
+def validation_columns() -> list[str]:
+    """``validation_accuracy_<name>`` of every registered read-out, the primary one first."""
+    return [validation_key(r) for r in readouts.readouts()]
+
+
+def validation_accuracies(metrics: dict) -> list:
+    """``(read-out, validation accuracy)`` of every registered read-out ``metrics`` has."""
+    return [(r, float(metrics[validation_key(r)])) for r in readouts.readouts()
+            if validation_key(r) in metrics]
+
+
+def _validation_metrics(validated: _TestPass) -> dict:
+    """``validation_accuracy_<name>`` per registered read-out, and how many were scored."""
+    out = {validation_key(r): value for r, value in readouts.accuracies(validated.metrics)}
+    out.update(n_validation=int(len(validated.labels)),
+               validation_sim_s=float(validated.phase.sim_s))
+    return out
+
+
 def repeat_test(run_dir, repeats, *, test_samples: int | None = None, device: str | None = None,
-                data_dir=None, progress: bool = True,
-                simulator: Simulator | None = None) -> list[RepeatResult]:
+                data_dir=None, progress: bool = True, simulator: Simulator | None = None,
+                test=None) -> list[RepeatResult]:
     """Present the test set once per entry of ``repeats`` (repeat numbers, e.g. ``range(1, 10)``)
     with the run's saved assignments; every repeat starts from the trained state.
 
@@ -100,7 +152,7 @@ def repeat_test(run_dir, repeats, *, test_samples: int | None = None, device: st
     trained = runs.load_state(run_dir)
     fitted = load_readouts(run_dir, params.n_exc)
     sim = simulator or simulator_for_run(params, settings, device)
-    images, labels = datasets.load(settings["dataset"], "test", data_dir)
+    images, labels = run_images(run_dir, settings, "test", data_dir, given=test)
     indices = np.arange(_limit(len(images), test_samples, "test_samples"))
     results = []
     for repeat in repeats:
@@ -144,10 +196,10 @@ def load_readouts(run_dir, n_exc: int) -> dict:
 
 
 def _test_pass(sim: Simulator, images, labels, indices, state: NetworkState, fitted: dict,
-               seed: int, label: str, progress: bool) -> _TestPass:
-    """One presentation of the test images ``indices`` (learning off), scored."""
+               seed: int, label: str, progress: bool, first_chunk: int = 0) -> _TestPass:
+    """One presentation of the images ``indices`` (learning off), scored."""
     tested, _ = run_phase(sim, images, indices, state, learning=False, seed=seed, label=label,
-                          progress=progress)
+                          progress=progress, first_chunk=first_chunk)
     tested_labels = labels[tested.image_index]
     metrics = evaluation_metrics(tested.counts, tested_labels, fitted)
     return _TestPass(tested, tested_labels, metrics)

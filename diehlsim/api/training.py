@@ -11,6 +11,15 @@ import numpy as np
 from diehlsim import datasets, devices, io, runs
 from diehlsim.devices import DEFAULT_SLOTS, check_device
 from diehlsim.errors import ConfigurationError, RunDirectoryError
+from diehlsim.api.data import (
+    ARRAYS,
+    TrainingData,
+    _own_arrays,
+    _save_arrays,
+    _training_data,
+    run_training_data,
+)
+from diehlsim.datasets.split import VALIDATION_SEED, split_record
 from diehlsim.models.network import initial_state
 from diehlsim.models.parameters import NetworkParameters, default_parameters
 from diehlsim.models.state import NetworkState
@@ -54,26 +63,39 @@ def input_size_of(dataset: str) -> int:
     return height * width
 
 
-def train(run_dir, dataset: str = "mnist", n_exc: int = 100, *, epochs: float | None = 1,
+def train(run_dir, dataset="mnist", n_exc: int = 100, *, epochs: float | None = 1,
           train_samples: int | None = None, stdp_rule: str = "triplet", device: str =
           "cpp_standalone", seed: int = 0, slots: int = DEFAULT_SLOTS, threads: int = 0,
           data_dir=None, force: bool = False, progress: bool = True, overrides: dict | None =
-          None, simulator: Simulator | None = None) -> TrainedRun:
+          None, simulator: Simulator | None = None, validation: int | None = None,
+          validation_seed: int = VALIDATION_SEED, test=None) -> TrainedRun:
     """Train a new network on ``dataset`` and write the run directory (checkpoint per chunk).
-    Every argument is checked before anything is written."""
+    Every argument is checked before anything is written.
+
+    ``dataset`` is a dataset name or ``(images, labels)``: your own images (n, height,
+    width) of grey levels 0..255 and their classes 0..9; they are saved in the run
+    directory (``data.npz``, with ``test=(images, labels)`` when given) for ``evaluate`` and
+    ``resume``. ``validation=K`` holds out K training images, stratified by class (seed
+    ``validation_seed``): training never sees them and ``evaluate`` scores them.
+    """
     _check_request(n_exc, seed, threads, slots)
     _check_device_can_run(device, simulator)
-    images, _ = datasets.load(dataset, "train", data_dir)
-    params = default_parameters(int(n_exc), input_size_of(dataset), stdp_rule,
-                                **(overrides or {}))
+    data = _training_data(dataset, data_dir, validation, validation_seed)
+    test_arrays = _own_arrays(test, "test", data.n_input) if test is not None else None
+    params = default_parameters(int(n_exc), data.n_input, stdp_rule, **(overrides or {}))
     _check_memory(params)
-    total = _total_images(len(images), epochs, train_samples)
+    total = _total_images(len(data.pool), epochs, train_samples)
     run_dir = runs.prepare_new(Path(run_dir), force=force)
-    runs.save_config(run_dir, params, dataset=dataset, seed=seed, device=device, slots=slots,
-                     threads=threads, train_images=total, epochs=epochs)
+    recorded = {}
+    if data.name == ARRAYS:
+        recorded["data_sha256"] = _save_arrays(run_dir, data, test_arrays)
+    if data.split is not None:
+        recorded["validation"] = split_record(data.split, len(data.labels))
+    runs.save_config(run_dir, params, dataset=data.name, seed=seed, device=device, slots=slots,
+                     threads=threads, train_images=total, epochs=epochs, **recorded)
     checkpoint = runs.Checkpoint(position=0, chunk=0, state=initial_state(params, seed))
     runs.save_checkpoint(run_dir, checkpoint)  # a kill before the first chunk can resume too
-    return _continue_training(run_dir, params, images, total, checkpoint, device, seed, slots,
+    return _continue_training(run_dir, params, data, total, checkpoint, device, seed, slots,
                               threads, progress, simulator)
 
 
@@ -90,8 +112,8 @@ def resume(run_dir, *, data_dir=None, progress: bool = True,
     checkpoint = runs.load_checkpoint(run_dir)
     for folder in (run_dir, run_dir / runs.TRAIN_RESPONSES):  # left by a killed process
         io.remove_partial_writes(folder)
-    images, _ = datasets.load(settings["dataset"], "train", data_dir)
-    return _continue_training(run_dir, params, images, int(settings["train_images"]),
+    data = run_training_data(run_dir, settings, data_dir)
+    return _continue_training(run_dir, params, data, int(settings["train_images"]),
                               checkpoint, settings["device"], int(settings["seed"]),
                               int(settings["slots"]), int(settings.get("threads", 0)),
                               progress, simulator)
@@ -102,10 +124,11 @@ def training_finished(run_dir) -> bool:
     return (Path(run_dir) / "state.npz").exists()
 
 
-def _continue_training(run_dir, params, images, total, checkpoint, device, seed, slots,
-                       threads, progress, simulator) -> TrainedRun:
+def _continue_training(run_dir, params, data: TrainingData, total, checkpoint, device, seed,
+                       slots, threads, progress, simulator) -> TrainedRun:
     sim = simulator or make_simulator(params, device, slots, threads)
-    indices = stream_indices(len(images), total)
+    # dataset indices: the responses name the images trained on, held-out ones never appear
+    indices = data.pool[stream_indices(len(data.pool), total)]
     log = list(checkpoint.log)
 
     def save_checkpoint(chunk, position, state, chunk_log, counts, image_index):
@@ -122,7 +145,7 @@ def _continue_training(run_dir, params, images, total, checkpoint, device, seed,
 
     with runs.stop_signals_to_interrupt():
         phase, state = run_phase(
-            sim, images, indices[checkpoint.position:], checkpoint.state, learning=True,
+            sim, data.images, indices[checkpoint.position:], checkpoint.state, learning=True,
             seed=seed, first_chunk=checkpoint.chunk, label="train", progress=progress,
             on_chunk=save_checkpoint, stdp_rate=schedule)
     runs.save_state(run_dir, state)

@@ -11,11 +11,11 @@ import argparse
 import sys
 
 from diehlsim import api
-from diehlsim.cli import analyze, build, demo, download, evaluate, reproduce, train
+from diehlsim.cli import analyze, build, demo, download, evaluate, reproduce, sweep, train
 from diehlsim.errors import DiehlsimError
 
 # in the order ``diehlsim --help`` lists them
-COMMAND_MODULES = (download, train, evaluate, demo, analyze, build, reproduce)
+COMMAND_MODULES = (download, train, evaluate, sweep, demo, analyze, build, reproduce)
 
 
 def build_parser() -> argparse.ArgumentParser:

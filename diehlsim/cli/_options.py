@@ -43,3 +43,11 @@ def model_overrides(args: argparse.Namespace) -> dict:
         args.stdp, stdp_params=args.stdp_param, lockout_ms=args.lockout,
         integration=args.integration, input_transform=args.input_transform,
         stdp_rate_final=getattr(args, "stdp_rate_final", None), params=args.param)
+
+
+def add_validation(parser) -> None:
+    """``--validation K`` of ``train`` and ``sweep``."""
+    parser.add_argument("--validation", type=int, default=None, metavar="K",
+                        help="hold out K training images, stratified by class (fixed seed): "
+                             "never trained on; evaluate reports accuracy on them for choosing "
+                             "settings (default: none held out)")

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from diehlsim import api
-from diehlsim.cli._options import add_device, add_model_options, model_overrides
+from diehlsim.cli._options import add_device, add_model_options, add_validation, model_overrides
 from diehlsim.errors import ConfigurationError
 
 
@@ -19,6 +19,7 @@ def register(subparsers) -> None:
                        help="passes over the training set (default 1; fractions allowed)")
     group.add_argument("--train-samples", type=int, default=None, metavar="N",
                        help="train on the first N images of the stream instead of --epochs")
+    add_validation(p)
     add_model_options(p)
     p.add_argument("--stdp-rate-final", type=float, default=None, metavar="F",
                    help="STDP rate factor at the last training image, reached linearly from 1 "
@@ -68,4 +69,5 @@ def _train_or_resume(args, epochs, overrides):
     return api.train(args.out, args.dataset, args.neurons, epochs=epochs,
                      train_samples=args.train_samples, stdp_rule=args.stdp, device=args.device,
                      seed=args.seed, slots=args.chunk, threads=args.threads,
-                     data_dir=args.data_dir, force=args.force, overrides=overrides)
+                     data_dir=args.data_dir, force=args.force, overrides=overrides,
+                     validation=args.validation)
