@@ -109,7 +109,7 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
 
 def _validation_pass(sim, data, validation_samples, state, fitted, seed, progress):
     held_out = data.split.validation
-    indices = held_out[:_limit(len(held_out), validation_samples, "--validation-samples")]
+    indices = held_out[:_limit(len(held_out), validation_samples, "validation_samples")]
     return _test_pass(sim, data.images, data.labels, indices, state, fitted,
                       seeds.phase_seed(seed, "label"), "validation", progress,
                       first_chunk=VALIDATION_FIRST_CHUNK)
