@@ -17,7 +17,9 @@ the excitatory layer's responses to the labelling images and applied to the test
   labelling set before the folds; it holds two numbers per neuron, so what the folds share
   through it is small.
 - **Classes:** a class with fewer than two labelled presentations cannot be
-  cross-validated; it is left out of the fit and never predicted (score ``-inf``).
+  cross-validated; it is left out of the fit and never predicted (score ``-inf``). With
+  fewer than two such classes the read-out raises :class:`TooFewLabels`, and
+  ``readouts.fit_all`` leaves it out with a warning.
 
 The fitted read-out is a dict of arrays (saved with the run as ``NAME.npy``): coefficients
 ``linear_coef`` (n_classes, neurons) and ``linear_intercept`` (n_classes), the chosen
@@ -41,6 +43,10 @@ from diehlsim.analysis.validation import (
     as_labels,
     check_n_classes,
 )
+
+class TooFewLabels(AnalysisInputError):
+    """The labelling set is too small for this read-out (it is then left out, not fitted)."""
+
 
 C_GRID = np.logspace(-3, 2, 6)  # inverse regularisation strengths tried by cross-validation
 CV_FOLDS = 5
@@ -102,7 +108,7 @@ def _cross_validated_classes(labels: np.ndarray) -> tuple[np.ndarray, int]:
     classes, sizes = np.unique(labels, return_counts=True)
     usable = classes[sizes >= 2]
     if len(usable) < 2:
-        raise AnalysisInputError(
+        raise TooFewLabels(
             "the linear read-out needs at least two labelled presentations of each of at "
             f"least two classes, got class sizes {dict(zip(classes.tolist(), sizes.tolist()))}"
             ": label on more images (--label-samples)")

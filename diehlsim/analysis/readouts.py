@@ -22,6 +22,7 @@ a run as ``NAME.npy``, shared between read-outs that need the same array.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ from diehlsim.analysis.labelling import assign_labels, class_proportions, vote_s
 from diehlsim.analysis.validation import AnalysisInputError, as_count_matrix, as_labels
 from diehlsim.registry import Registry
 
+TooFewLabels = linear.TooFewLabels  # raised by a fit that needs more labelled images
 COUNTS_ONLY = ("counts",)
 UNDECIDED = -1  # the class of a presentation a read-out leaves undecided (NaN scores)
 
@@ -101,11 +103,19 @@ def fit_all(counts, labels, n_classes: int = 10, *, first_spike_ms=None) -> dict
     """Every registered read-out fitted on the labelling phase: name -> fitted arrays.
 
     ``counts`` is the count matrix or :class:`Responses`; a read-out that reads first-spike
-    times is fitted only when they are given (``first_spike_ms``)."""
+    times is fitted only when they are given (``first_spike_ms``). A read-out whose fit
+    raises :class:`TooFewLabels` is left out, with a warning that says why."""
     given = responses(counts, first_spike_ms)
     labels = as_labels(labels, len(given.counts), n_classes, "label_labels")
-    return {r.name: r.fit(_input(r, given), labels, n_classes) for r in readouts()
-            if given.has(r.reads)}
+    fitted = {}
+    for readout in readouts():
+        if not given.has(readout.reads):
+            continue
+        try:
+            fitted[readout.name] = readout.fit(_input(readout, given), labels, n_classes)
+        except TooFewLabels as exc:
+            warnings.warn(f"the {readout.title} read-out is left out: {exc}", stacklevel=2)
+    return fitted
 
 
 def _input(readout: Readout, given: Responses):
