@@ -36,6 +36,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
 from diehlsim.analysis.validation import (
     AnalysisInputError,
@@ -73,7 +74,9 @@ def fit_linear(counts, labels, n_classes: int = 10, *, seed: int = 0) -> dict:
     model = LogisticRegressionCV(
         Cs=C_GRID, cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
         scoring="neg_log_loss", max_iter=MAX_ITER)
-    with warnings.catch_warnings():
+    # One BLAS/OpenMP thread: each iteration is a small matrix product, and worker threads
+    # that spin while they wait for a core cost far more than they save on a shared machine.
+    with threadpool_limits(limits=1), warnings.catch_warnings():
         # a large C on well-separated classes stops at max_iter with a near-exact fit; the
         # cross-validation judges it by its held-out log-loss all the same
         warnings.simplefilter("ignore", ConvergenceWarning)
