@@ -1,12 +1,12 @@
-"""Accuracy of every read-out against the number of labelled images, from an evaluated run.
+"""Accuracy of every read-out against the number of labelled images, from evaluated runs.
 
-Refits the read-outs on the first N presentations of the run's recorded labelling phase
+Refits the read-outs on the first N presentations of each run's recorded labelling phase
 (``label_counts.npy``, ``label_first_spike.npy``) for each N, scores them on its recorded
-test phase, and writes ``OUT.csv`` and the figure ``OUT.png`` / ``OUT.pdf``. Nothing is
-simulated again.
+test phase, and writes ``OUT.csv`` (a ``run`` column per run) and the figure ``OUT.png`` /
+``OUT.pdf`` (the mean over the runs, +- sd). Nothing is simulated again.
 
-    python scripts/readout_label_efficiency.py --run runs/mnist --sizes 100 1000 5000 \\
-        --out runs/mnist/figures/label_efficiency
+    python scripts/readout_label_efficiency.py --run runs/a runs/b --sizes 100 1000 5000 \\
+        --out runs/label_efficiency
 """
 
 import argparse
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from diehlsim import plots
 from diehlsim.analysis import readouts
@@ -30,21 +31,27 @@ def _phase(run: Path, name: str) -> tuple[readouts.Responses, np.ndarray]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", type=Path, required=True, help="an evaluated run directory")
+    parser.add_argument("--run", type=Path, nargs="+", required=True,
+                        help="evaluated run directories (of one dataset)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--out", type=Path, default=None,
                         help="path stem (default RUN/figures/label_efficiency)")
     args = parser.parse_args()
-    out = args.out or args.run / "figures" / "label_efficiency"
+    out = args.out or args.run[0] / "figures" / "label_efficiency"
     out.parent.mkdir(parents=True, exist_ok=True)
-    label, label_y = _phase(args.run, "label")
-    test, test_y = _phase(args.run, "test")
-    table = label_efficiency(label, label_y, test, test_y, args.sizes)
+    tables = []
+    for run in args.run:
+        label, label_y = _phase(run, "label")
+        test, test_y = _phase(run, "test")
+        tables.append(label_efficiency(label, label_y, test, test_y, args.sizes).assign(
+            run=str(run)))
+    table = pd.concat(tables, ignore_index=True)
     table.to_csv(out.with_suffix(".csv"), index=False)
-    dataset = json.loads((args.run / "config.json").read_text()).get("settings", {}).get(
+    dataset = json.loads((args.run[0] / "config.json").read_text()).get("settings", {}).get(
         "dataset", "")
     plots.label_efficiency(table, out, dataset)
-    print(table.pivot(index="labelled", columns="title", values="accuracy").to_string())
+    summary = table.groupby(["labelled", "title"], sort=False)["accuracy"].agg(["mean", "std"])
+    print((100 * summary).round(2).unstack("title").to_string())
     print(f"wrote {out.with_suffix('.csv')} and {out}.png/.pdf")
     return 0
 
