@@ -44,7 +44,9 @@ def read_table2(path: Path) -> pd.DataFrame:
 
 def run_figures(run_dir: Path, out_dir: Path, dataset: str, data_dir=None) -> list[Path]:
     """Receptive fields, thresholds, accuracy during training and (when evaluated) the
-    confusion matrix of a run; ``data_dir`` is searched first for the dataset's labels."""
+    confusion matrix of every read-out of a run (``confusion`` for the primary one,
+    ``confusion_<name>`` for the others); ``data_dir`` is searched first for the dataset's
+    labels."""
     # diehlsim.runs imports the simulation (Brian2); only this function needs it.
     from diehlsim import runs
 
@@ -55,8 +57,21 @@ def run_figures(run_dir: Path, out_dir: Path, dataset: str, data_dir=None) -> li
     metrics_path = run_dir / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else None
     if metrics is not None:
-        paths += plots.confusion_matrix(metrics["confusion"], out_dir / "confusion", dataset)
+        paths += _confusions(metrics, out_dir, dataset)
     paths += _accuracy_during_training(run_dir, out_dir, dataset, metrics, data_dir)
+    return paths
+
+
+def _confusions(metrics: dict, out_dir: Path, dataset: str) -> list[Path]:
+    # metrics.json written before the per-read-out matrices holds the primary one only
+    matrices = metrics.get("confusions") or {readouts.readouts()[0].name: metrics["confusion"]}
+    primary = next(iter(matrices))
+    paths = []
+    for readout in readouts.readouts():
+        if readout.name in matrices:
+            stem = "confusion" if readout.name == primary else f"confusion_{readout.name}"
+            paths += plots.confusion_matrix(matrices[readout.name], out_dir / stem, dataset,
+                                            readout.title)
     return paths
 
 

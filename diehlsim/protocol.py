@@ -77,6 +77,9 @@ class PhaseResult:
     presentations: int
     input_spikes: list = field(default_factory=list)
     exc_spikes: list = field(default_factory=list)
+    # (images, n_exc) ms from the presentation's first step to each neuron's first spike,
+    # inf when it stayed silent; from the same spikes as counts
+    first_spike_ms: np.ndarray | None = None
 
 
 def stream_indices(n_images: int, total: int) -> np.ndarray:
@@ -107,7 +110,7 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
     pixels = check_images(images, sim.params.n_input)
     encode = sim.model.input_model.encode
     meter = Progress(len(indices), label, enabled=progress)
-    counts, image_index, intensity, repeats, chunks = [], [], [], [], []
+    counts, first_spike, image_index, intensity, repeats, chunks = [], [], [], [], [], []
     input_spikes, exc_spikes = [], []
     position, chunk, presentations, sim_s = 0, first_chunk, 0, 0.0
     while position < len(indices):
@@ -118,6 +121,7 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
                                       seed=chunk_seed(seed, chunk), stdp_rate=chunk_stdp_rate)
         accepted = result.accepted & (result.image < len(batch))
         counts.append(result.counts[accepted])
+        first_spike.append(result.first_spike_ms[accepted])
         image_index.append(batch[result.image[accepted]])
         intensity.append(result.intensity[accepted])
         repeats.append(result.repeats[accepted])
@@ -145,4 +149,6 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
         intensity=np.concatenate(intensity) if intensity else np.zeros(0),
         repeats=np.concatenate(repeats) if repeats else np.zeros(0, int),
         chunks=chunks, sim_s=sim_s, presentations=presentations,
-        input_spikes=input_spikes, exc_spikes=exc_spikes), state
+        input_spikes=input_spikes, exc_spikes=exc_spikes,
+        first_spike_ms=np.concatenate(first_spike) if first_spike else np.full((0, n), np.inf)
+    ), state

@@ -23,6 +23,7 @@ from brian2 import seed as brian_seed
 
 from diehlsim import devices
 from diehlsim.devices import DEFAULT_SLOTS, DEVICES, arguments, native
+from diehlsim.analysis.first_spike import first_spike_times
 from diehlsim.errors import ConfigurationError, SimulationError
 from diehlsim.models.network import DiehlCookNetwork, build_network
 from diehlsim.models.parameters import NetworkParameters
@@ -43,6 +44,7 @@ class ChunkResult:
     accepted: np.ndarray  # bool: the image moved on after this presentation
     start_step: np.ndarray  # absolute time step of the presentation's first step
     counts: np.ndarray  # (presentations, n_exc) spike counts
+    first_spike_ms: np.ndarray  # (presentations, n_exc) ms from the window start; inf: silent
     exc_spikes: tuple  # (neuron, absolute step)
     input_spikes: tuple | None  # (neuron, absolute step) when recorded
     state_monitor: dict | None
@@ -242,6 +244,8 @@ class Simulator:
         exc_i = np.asarray(m.exc_spikes.i[:], dtype=np.int64)
         exc_step = np.round(np.asarray(m.exc_spikes.t[:] / second) / dt).astype(np.int64) + offset
         counts = _counts_per_presentation(exc_i, exc_step, start_step, steps_on, self.params.n_exc)
+        first_spike_ms = first_spike_times(exc_i, exc_step, start_step, steps_on,
+                                           self.params.n_exc, 1000 * dt)
         input_spikes = None
         if m.input_spikes is not None:
             input_spikes = (np.asarray(m.input_spikes.i[:], dtype=np.int64),
@@ -258,7 +262,7 @@ class Simulator:
             image=np.asarray(m.presentations.image_index[:], dtype=np.int64),
             intensity=np.array(m.presentations.intensity[:], dtype=float),  # a copy: see below
             repeats=repeats, n_spikes=n_spikes, accepted=accepted, start_step=start_step,
-            counts=counts, exc_spikes=(exc_i, exc_step), input_spikes=input_spikes,
+            counts=counts, first_spike_ms=first_spike_ms, exc_spikes=(exc_i, exc_step), input_spikes=input_spikes,
             state_monitor=state_monitor, wall_s=wall, network_s=self._network_seconds(wall))
         if not self.standalone:
             self._clear_monitors()

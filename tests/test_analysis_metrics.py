@@ -88,9 +88,12 @@ def test_evaluation_metrics_hand_made():
     fitted = readouts.fit_all(train_counts, train_labels)
     np.testing.assert_array_equal(fitted["proportion"]["proportions"], proportions)
     result = evaluation_metrics(test_counts, test_labels, fitted)
-    assert set(result) == {"accuracy_all", "accuracy_proportion", "confusion", "per_class",
-                           "roc_auc_ovr", "n_test", "readouts"}
-    assert result["readouts"] == ["all", "proportion"]
+    assert set(result) == {"accuracy_all", "accuracy_proportion", "accuracy_linear",
+                           "confusion", "confusions", "undecided", "per_class", "roc_auc_ovr",
+                           "n_test", "readouts"}
+    # no first-spike times given: the first-spike read-out is not fitted
+    assert result["readouts"] == ["all", "proportion", "linear"]
+    assert result["confusions"]["all"] == result["confusion"]
     assert result["n_test"] == 3
     assert result["accuracy_all"] == pytest.approx(2 / 3)
     expected_proportion = predict(test_counts, assignments, "proportion", proportions)

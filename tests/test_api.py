@@ -37,6 +37,9 @@ def test_repeat_zero_is_the_test_pass_of_evaluate(evaluated):
     assert zero.seed == seeds.phase_seed(SEED, "test")
     assert (zero.accuracy["all"], zero.accuracy["proportion"], zero.n_test) == (
         metrics["accuracy_all"], metrics["accuracy_proportion"], metrics["n_test"])
+    # the linear and first-spike read-outs come back from their saved arrays
+    assert (zero.accuracy["first_spike"], zero.accuracy["linear"]) == (
+        metrics["accuracy_first_spike"], metrics["accuracy_linear"])
 
 
 def test_repeat_zero_gives_the_spike_counts_evaluate_saved(evaluated):
@@ -59,7 +62,8 @@ def test_later_repeats_have_their_own_seeds(evaluated):
     assert [r.seed for r in results] == [seeds.test_repeat_seed(SEED, r) for r in (1, 2)]
     assert all(r.n_test == 5 for r in results)
     assert list(results[0].as_row()) == ["repeat", "seed", "accuracy_all",
-                                         "accuracy_proportion", "n_test", "sim_s"]
+                                         "accuracy_proportion", "accuracy_first_spike",
+                                         "accuracy_linear", "n_test", "sim_s"]
 
 
 def test_evaluate_writes_its_files(evaluated):
@@ -69,6 +73,12 @@ def test_evaluate_writes_its_files(evaluated):
     for name in ("label", "test"):
         table = pd.read_csv(run.run_dir / f"{name}_presentations.csv")
         assert list(table.columns) == ["image", "label", "intensity", "repeats", "spikes"]
+        counts = np.load(run.run_dir / f"{name}_counts.npy")
+        first = np.load(run.run_dir / f"{name}_first_spike.npy")
+        # within the 350 ms window, infinite exactly where a neuron stayed silent
+        assert first.shape == counts.shape and np.array_equal(np.isinf(first), counts == 0)
+        assert first[np.isfinite(first)].max() < 350.0 and first.min() >= 0.0
+    assert 0 < float(np.load(run.run_dir / "linear_C.npy")) <= 100.0
 
 
 def test_repeat_test_needs_the_assignments_of_evaluate(tmp_path):

@@ -152,7 +152,8 @@ def test_registered_components_train_and_evaluate(registered, tmp_path, brian_st
     assert np.all(n_fired >= responses.sum(axis=0))
     metrics = api.evaluate(tmp_path / "run", label_samples=30, test_samples=30,
                            progress=False, simulator=run.simulator)
-    assert metrics["readouts"] == ["all", "proportion", MOST_ACTIVE.name]
+    assert metrics["readouts"] == ["all", "proportion", "first_spike", "linear",
+                                   MOST_ACTIVE.name]
     assert 0.0 <= metrics[f"accuracy_{MOST_ACTIVE.name}"] <= 1.0
     assert metrics["n_test"] == 30
 

@@ -1,38 +1,68 @@
-"""Read-outs: how the spike counts of the excitatory layer become a class, as a registry.
+"""Read-outs: how the responses of the excitatory layer become a class, as a registry.
 
-A :class:`Readout` is fitted on the labelling phase (spike counts and labels, learning
-off) and then scores each test presentation per class; its prediction is the best-scoring
+A :class:`Readout` is fitted on the labelling phase (responses and labels, learning off)
+and then scores each test presentation per class; its prediction is the best-scoring
 class. Metrics, results tables, CLI output and figures iterate over :func:`readouts`, so a
 new read-out is one module that calls :func:`register`. The built-in ones are Diehl &
-Cook's vote (``all``) and BindsNET's proportion-weighted vote (``proportion``); the first
-registered is the *primary* read-out, whose confusion matrix and per-class scores are kept.
+Cook's vote (``all``), BindsNET's proportion-weighted vote (``proportion``), the class of
+the first neuron to fire (``first_spike``, :mod:`~diehlsim.analysis.first_spike`) and
+multinomial logistic regression on the counts (``linear``, :mod:`~diehlsim.analysis.linear`);
+the first registered is the *primary* read-out, whose per-class scores are kept.
 
-A fitted read-out is a dict of named arrays (``assignments``, ``proportions``): saved in
+The responses of a phase are :class:`Responses`: the spike counts and the first-spike
+times of every presentation and neuron. A read-out that reads only the counts (``reads``
+left at ``("counts",)``) gets the count matrix, as before; one that reads more gets the
+:class:`Responses` and is fitted only when those are given. A read-out may leave a
+presentation undecided by giving it a row of NaN scores: its class is then -1, which
+counts as wrong.
+
+A fitted read-out is a dict of named arrays (``assignments``, ``proportions``, ...): saved in
 a run as ``NAME.npy``, shared between read-outs that need the same array.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from diehlsim.analysis import first_spike, linear
 from diehlsim.analysis.labelling import assign_labels, class_proportions, vote_scores
 from diehlsim.analysis.validation import AnalysisInputError, as_count_matrix, as_labels
 from diehlsim.registry import Registry
 
+TooFewLabels = linear.TooFewLabels  # raised by a fit that needs more labelled images
+COUNTS_ONLY = ("counts",)
+UNDECIDED = -1  # the class of a presentation a read-out leaves undecided (NaN scores)
+
+
+@dataclass(frozen=True)
+class Responses:
+    """What a read-out may read of a phase, per presentation (rows) and excitatory neuron."""
+
+    counts: np.ndarray  # spike counts
+    first_spike_ms: np.ndarray | None = None  # ms from the window start; inf when silent
+
+    def has(self, names) -> bool:
+        return all(getattr(self, name) is not None for name in names)
+
 
 @dataclass(frozen=True)
 class Readout:
-    """``fit(counts, labels, n_classes) -> {array name: array}`` with the names in
-    ``arrays``; ``scores(fitted, counts, n_classes) -> (presentations, n_classes)``."""
+    """``fit(responses, labels, n_classes) -> {array name: array}`` with the names in
+    ``arrays``; ``scores(fitted, responses, n_classes) -> (presentations, n_classes)``.
+
+    ``responses`` is the count matrix when ``reads`` is ``("counts",)`` (the default), else
+    a :class:`Responses` holding at least the fields named in ``reads``."""
 
     name: str  # metric key accuracy_<name>
     title: str  # in tables, CLI output and figures
     arrays: tuple[str, ...]  # names of the fitted arrays (saved as NAME.npy)
     fit: Callable
     scores: Callable
+    reads: tuple[str, ...] = COUNTS_ONLY  # the fields of Responses it needs
 
 
 _READOUTS = Registry("read-out", AnalysisInputError)
@@ -59,11 +89,37 @@ def accuracy_key(readout: Readout) -> str:
     return f"accuracy_{readout.name}"
 
 
-def fit_all(counts, labels, n_classes: int = 10) -> dict[str, dict]:
-    """Every registered read-out fitted on the labelling phase: name -> fitted arrays."""
-    counts = as_count_matrix(counts, "label_counts")
-    labels = as_labels(labels, len(counts), n_classes, "label_labels")
-    return {r.name: r.fit(counts, labels, n_classes) for r in readouts()}
+def responses(counts, first_spike_ms=None) -> Responses:
+    """Checked :class:`Responses` of one phase (``counts`` may already be one)."""
+    if isinstance(counts, Responses):
+        counts, first_spike_ms = counts.counts, counts.first_spike_ms
+    counts = as_count_matrix(counts, "counts")
+    if first_spike_ms is not None:
+        first_spike_ms = first_spike.as_first_spike_matrix(first_spike_ms, counts)
+    return Responses(counts, first_spike_ms)
+
+
+def fit_all(counts, labels, n_classes: int = 10, *, first_spike_ms=None) -> dict[str, dict]:
+    """Every registered read-out fitted on the labelling phase: name -> fitted arrays.
+
+    ``counts`` is the count matrix or :class:`Responses`; a read-out that reads first-spike
+    times is fitted only when they are given (``first_spike_ms``). A read-out whose fit
+    raises :class:`TooFewLabels` is left out, with a warning that says why."""
+    given = responses(counts, first_spike_ms)
+    labels = as_labels(labels, len(given.counts), n_classes, "label_labels")
+    fitted = {}
+    for readout in readouts():
+        if not given.has(readout.reads):
+            continue
+        try:
+            fitted[readout.name] = readout.fit(_input(readout, given), labels, n_classes)
+        except TooFewLabels as exc:
+            warnings.warn(f"the {readout.title} read-out is left out: {exc}", stacklevel=2)
+    return fitted
+
+
+def _input(readout: Readout, given: Responses):
+    return given.counts if readout.reads == COUNTS_ONLY else given
 
 
 def fitted_arrays(fitted: dict[str, dict]) -> dict[str, np.ndarray]:
@@ -84,14 +140,31 @@ def fitted_from_arrays(arrays: dict[str, np.ndarray]) -> dict[str, dict]:
     return out
 
 
-def predictions(fitted: dict[str, dict], counts, n_classes: int = 10) -> dict:
-    """``{name: (scores, predicted class)}`` of every fitted read-out."""
+def predictions(fitted: dict[str, dict], counts, n_classes: int = 10, *,
+                first_spike_ms=None) -> dict:
+    """``{name: (scores, predicted class)}`` of every fitted read-out; the class is
+    :data:`UNDECIDED` (-1) where the read-out's scores are all NaN."""
+    given = responses(counts, first_spike_ms)
     out = {}
     for readout in readouts():
-        if readout.name in fitted:
-            scores = readout.scores(fitted[readout.name], counts, n_classes)
-            out[readout.name] = (scores, np.argmax(scores, axis=1).astype(np.int64))
+        if readout.name not in fitted:
+            continue
+        if not given.has(readout.reads):
+            raise AnalysisInputError(
+                f"the {readout.title} read-out reads {', '.join(readout.reads)}: pass them "
+                f"for the test presentations too (e.g. first_spike_ms=PhaseResult."
+                f"first_spike_ms)")
+        scores = readout.scores(fitted[readout.name], _input(readout, given), n_classes)
+        out[readout.name] = (scores, _classes(scores))
     return out
+
+
+def _classes(scores) -> np.ndarray:
+    scores = np.asarray(scores, dtype=float)
+    undecided = np.isnan(scores).all(axis=1)
+    classes = np.argmax(np.where(np.isnan(scores), -np.inf, scores), axis=1).astype(np.int64)
+    classes[undecided] = UNDECIDED
+    return classes
 
 
 # -- the built-in read-outs ---------------------------------------------------------------
@@ -118,6 +191,22 @@ ALL_VOTE = register(Readout("all", "all vote", ("assignments",), _fit_assignment
 PROPORTION_VOTE = register(Readout("proportion", "proportion vote",
                                    ("assignments", "proportions"), _fit_proportions,
                                    _proportion_vote))
+
+
+def _fit_first_spike(given: Responses, labels, n_classes):
+    return _fit_assignments(given.counts, labels, n_classes)  # the all vote's assignments
+
+
+def _first_spike(fitted, given: Responses, n_classes):
+    return first_spike.first_spike_scores(given.first_spike_ms, given.counts,
+                                          fitted["assignments"], n_classes)
+
+
+FIRST_SPIKE = register(Readout("first_spike", "first spike", ("assignments",),
+                               _fit_first_spike, _first_spike,
+                               reads=("counts", "first_spike_ms")))
+LINEAR = register(Readout("linear", "linear", linear.ARRAYS,
+                          linear.fit_linear, linear.linear_scores))
 
 
 def accuracy_columns() -> list[str]:

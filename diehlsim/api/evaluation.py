@@ -85,7 +85,8 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
                                 seed=seeds.phase_seed(seed, "label"), label="label",
                                 progress=progress)
     label_y = data.labels[labelled.image_index]
-    fitted = readouts.fit_all(labelled.counts, label_y)
+    fitted = readouts.fit_all(labelled.counts, label_y,
+                              first_spike_ms=labelled.first_spike_ms)
     metrics = {}
     if data.split is not None:
         validated = _validation_pass(sim, data, validation_samples, state, fitted, seed,
@@ -99,7 +100,7 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
                    label_sim_s=labelled.sim_s, test_sim_s=tested.phase.sim_s,
                    wall_s=time.perf_counter() - start,
                    ms_per_test_image=1000 * tested.phase.sim_s / max(1, len(tested.labels)))
-    for name, array in readouts.fitted_arrays(fitted).items():  # assignments, proportions
+    for name, array in readouts.fitted_arrays(fitted).items():  # assignments, linear_coef, ...
         io.write_npy(run_dir / f"{name}.npy", array)
     _save_phase(run_dir, "label", labelled, label_y)
     _save_phase(run_dir, "test", tested.phase, tested.labels)
@@ -201,12 +202,14 @@ def _test_pass(sim: Simulator, images, labels, indices, state: NetworkState, fit
     tested, _ = run_phase(sim, images, indices, state, learning=False, seed=seed, label=label,
                           progress=progress, first_chunk=first_chunk)
     tested_labels = labels[tested.image_index]
-    metrics = evaluation_metrics(tested.counts, tested_labels, fitted)
+    metrics = evaluation_metrics(tested.counts, tested_labels, fitted,
+                                 first_spike_ms=tested.first_spike_ms)
     return _TestPass(tested, tested_labels, metrics)
 
 
 def _save_phase(run_dir: Path, name: str, phase: PhaseResult, labels: np.ndarray) -> None:
     io.write_npy(run_dir / f"{name}_counts.npy", phase.counts)
+    io.write_npy(run_dir / f"{name}_first_spike.npy", phase.first_spike_ms)  # ms, inf: silent
     io.write_npy(run_dir / f"{name}_labels.npy", labels)
     io.write_csv(run_dir / f"{name}_presentations.csv", pd.DataFrame({
         "image": phase.image_index, "label": labels, "intensity": phase.intensity,

@@ -8,6 +8,7 @@ pyplot or the Matplotlib backend, so importing this package changes no global st
 * :mod:`~diehlsim.plots.network` — receptive fields, thresholds, confusion matrix, accuracy
   during training, training log;
 * :mod:`~diehlsim.plots.papers` — accuracy next to a paper's numbers, repeated test passes;
+* :mod:`~diehlsim.plots.readouts` — read-outs against the number of labelled images;
 * :mod:`~diehlsim.plots.information` — entropy maps, MI heatmaps and pixel maps,
   informative neurons, spike raster.
 """
@@ -32,11 +33,12 @@ from diehlsim.plots.network import (
     training_log,
 )
 from diehlsim.plots.papers import accuracy_vs_paper, test_repeats
+from diehlsim.plots.readouts import label_efficiency
 
 __all__ = [
     "CLASS_NAMES", "DATASET_TITLES", "NEURON_CATEGORIES", "accuracy_vs_images",
     "accuracy_vs_paper", "class_names", "confusion_matrix", "dataset_title", "entropy_maps",
-    "informative_neurons", "mi_heatmaps", "mi_pixel_maps", "neuron_categories",
+    "informative_neurons", "label_efficiency", "mi_heatmaps", "mi_pixel_maps", "neuron_categories",
     "receptive_field_grid", "receptive_fields", "save", "spike_raster", "test_repeats",
     "theta_distribution", "training_log",
 ]

@@ -57,8 +57,10 @@ def theta_distribution(theta_volts: np.ndarray, path_stem: Path) -> list[Path]:
     return _save.save(fig, path_stem)
 
 
-def confusion_matrix(confusion, path_stem: Path, dataset: str = "") -> list[Path]:
-    """Test confusion matrix (counts, shaded by the fraction of each true class)."""
+def confusion_matrix(confusion, path_stem: Path, dataset: str = "",
+                     readout: str = "all vote") -> list[Path]:
+    """Test confusion matrix of a read-out (titled ``readout``; counts, shaded by the
+    fraction of each true class)."""
     matrix = np.asarray(confusion, dtype=float)
     rows = matrix.sum(axis=1, keepdims=True)
     normalised = np.divide(matrix, rows, out=np.zeros_like(matrix), where=rows > 0)
@@ -75,7 +77,7 @@ def confusion_matrix(confusion, path_stem: Path, dataset: str = "") -> list[Path
     ax.set_yticks(range(n), names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(f"Confusion matrix{dataset_suffix(dataset)}, all vote")
+    ax.set_title(f"Confusion matrix{dataset_suffix(dataset)}, {readout}")
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="fraction of true class")
     return _save.save(fig, path_stem)
 
