@@ -137,7 +137,7 @@ class Simulator:
                 f"per image (the input model's encode gives them); got shape {images.shape}")
         if not np.all(np.isfinite(images)):
             raise ConfigurationError("a chunk's stimulus contains NaN or infinite values")
-        if np.any(images < 0):
+        if np.any(images < 0) and not self.model.input_model.negative_allowed:
             raise ConfigurationError(
                 f"a chunk's stimulus must be >= 0 (rates, or the input model's encoding of "
                 f"grey levels), got a minimum of {images.min():g}")

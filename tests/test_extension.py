@@ -96,7 +96,8 @@ LATENCY = components.InputModel(
     name="test-latency", description="one spike per lit pixel, earlier when brighter",
     stimulus_unit=second, encode=_encode_latency, build=_build_latency,
     state=lambda params: [setting("stimulus", "values", "latency of each pixel in seconds "
-                                  "(< 0: silent)", second)])
+                                  "(< 0: silent)", second)],
+    negative_allowed=True)
 
 # -- a learning rule: additive pair STDP ---------------------------------------------------
 PAIR = STDPRule(

@@ -74,7 +74,9 @@ class InputModel:
     """The input layer. ``encode(images, params)`` gives the stimulus values of a chunk
     (``n x n_input``, in ``stimulus_unit`` at intensity 1); ``build(params, controller,
     stimulus)`` the group that reads ``stimulus(image_index * second, i)`` while the
-    controller's ``input_on`` is set; ``state(params)`` its rows."""
+    controller's ``input_on`` is set; ``state(params)`` its rows. ``negative_allowed``
+    is for codes where a value below zero means something (a latency code's "never");
+    for the others a negative value is a caller's mistake and is refused."""
 
     name: str
     description: str
@@ -82,6 +84,7 @@ class InputModel:
     encode: Callable
     build: Callable
     state: Callable
+    negative_allowed: bool = False
 
 
 def register(kind: str, component, *, replace: bool = False):
