@@ -32,10 +32,13 @@ def stdp_parameters(rule: str, assignments: list[str]) -> dict:
 
 def model_overrides(stdp_rule: str = "triplet", *, stdp_params=(), lockout_ms=None,
                     integration=None, input_transform=None, stdp_rate_final=None,
-                    params=()) -> dict:
+                    params=(), models: dict | None = None) -> dict:
     """Parameter overrides (``default_parameters`` keywords) for the model options of
-    ``diehlsim train`` and ``diehlsim build``; ``params`` are ``SECTION.NAME=VALUE`` texts."""
-    overrides = {}
+    ``diehlsim train`` and ``diehlsim build``; ``params`` are ``SECTION.NAME=VALUE`` texts
+    (checked against the neuron models that ``models`` names, e.g.
+    ``{"excitatory_model": "bindsnet"}``)."""
+    models = {k: v for k, v in (models or {}).items() if v is not None}
+    overrides = dict(models)
     if stdp_params:
         overrides["stdp"] = stdp_parameters(stdp_rule, stdp_params)
     if lockout_ms is not None:
@@ -47,7 +50,7 @@ def model_overrides(stdp_rule: str = "triplet", *, stdp_params=(), lockout_ms=No
     if stdp_rate_final is not None:
         overrides["protocol__stdp_rate_final"] = stdp_rate_final
     for assignment in params:
-        key, value = parse_parameter(assignment)
+        key, value = parse_parameter(assignment, models)
         if key in overrides:
             raise ConfigurationError(
                 f"--param {assignment!r} sets {key.replace('__', '.')}, which another option "

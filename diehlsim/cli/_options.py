@@ -30,6 +30,10 @@ def add_model_options(parser) -> None:
     parser.add_argument("--input-transform", choices=api.INPUT_TRANSFORMS, default=None,
                         help="per-image contrast transform of the grey levels before the rates "
                              "(default none, as in the paper; see docs/model.md)")
+    for kind in ("excitatory", "inhibitory", "input"):
+        parser.add_argument(f"--{kind}-model", choices=api.MODEL_CHOICES[kind], default=None,
+                            help=f"{kind} component (default diehl-cook / poisson; bindsnet "
+                                 "and bindsnet-poisson: Capozzi et al.'s, docs/capozzi2023.md)")
     parser.add_argument("--param", action="append", default=[], metavar="SECTION.NAME=VALUE",
                         help="override any network parameter, with its units, e.g. "
                              "conn.w_inh_exc=25 or exc.theta_plus=0.1mV (repeatable; sections "
@@ -42,7 +46,9 @@ def model_overrides(args: argparse.Namespace) -> dict:
     return api.model_overrides(
         args.stdp, stdp_params=args.stdp_param, lockout_ms=args.lockout,
         integration=args.integration, input_transform=args.input_transform,
-        stdp_rate_final=getattr(args, "stdp_rate_final", None), params=args.param)
+        stdp_rate_final=getattr(args, "stdp_rate_final", None), params=args.param,
+        models={f"{kind}_model": getattr(args, f"{kind}_model", None)
+                for kind in ("excitatory", "inhibitory", "input")})
 
 
 def add_validation(parser) -> None:

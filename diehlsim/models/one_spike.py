@@ -36,11 +36,13 @@ def pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     return i, j
 
 
-def attach(group, order: int) -> Synapses:
+def attach(group, order: int) -> Synapses | None:
     """Add the draw (``order``) and the count (``order + 1``) to ``group``'s step, before its
     thresholds; the layer's own code at ``order + 2`` or later reads ``n_higher``."""
     group.run_regularly(DRAW, when="before_thresholds", order=order,
                         name=f"{group.name}_one_spike_draw")
+    if len(group) < 2:  # one neuron: nothing to choose between (n_higher stays 0)
+        return None
     syn = Synapses(group, group, name=SYNAPSES)
     i, j = pairs(len(group))
     syn.connect(i=i, j=j)
