@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 import pytest
-from brian2 import (Hz, Network, NeuronGroup, SpikeGeneratorGroup, SpikeMonitor, Synapses,
+from brian2 import (Hz, Network, SpikeGeneratorGroup, SpikeMonitor, Synapses,
                     defaultclock, mV, ms, prefs, second)
 
 from diehlsim.analysis import bindsnet_labels

@@ -122,10 +122,12 @@ def cmd_capozzi2023(args) -> int:
     sizes = _sizes(args, CAPOZZI_QUICK if args.quick else CAPOZZI_FULL)
     if args.neurons < 1:
         raise ConfigurationError(f"--neurons must be >= 1, got {args.neurons}")
-    if args.as_published and (args.stdp != "triplet" or args.input_transform != "none"):
+    if args.as_published and (args.stdp != "triplet" or args.input_transform != "none"
+                              or args.label_samples is not None):
         raise ConfigurationError(
-            "--as-published fixes the rule (bindsnet-postpre) and the input (raw pixels): "
-            "leave out --stdp and --input-transform")
+            "--as-published fixes the rule (bindsnet-postpre), the input (raw pixels) and "
+            "the labelling (during training): leave out --stdp, --input-transform and "
+            "--label-samples")
     table1 = reproduce_capozzi2023(args.out, sizes=sizes, options=_options(args),
                                    neurons=args.neurons,
                                    dataset_names=tuple(args.datasets or CAPOZZI_DATASETS),
