@@ -130,7 +130,8 @@ def _label_and_test(run_dir: Path, dataset: str, simulator, test_samples, option
         "accuracy_all_published_n": bindsnet_labels.running_accuracy(vote_all, labels, first),
         "accuracy_proportion_published_n": bindsnet_labels.running_accuracy(
             vote_prop, labels, first),
-        "published_n": first, "n_test": int(n_test), "n_label_blocks": len(counts) // 250,
+        "published_n": first, "n_test": int(n_test), "n_label_blocks": len(range(bindsnet_labels.UPDATE_INTERVAL, len(counts),
+                                    bindsnet_labels.UPDATE_INTERVAL)),
         "silent_test_images": int(np.sum(tested.counts.sum(axis=1) == 0)),
         "mean_test_spikes": float(tested.counts.sum(axis=1).mean()),
         "seed": options.seed,
