@@ -23,8 +23,8 @@ key : 1  # random key of a neuron that crossed this step, 0 for the others
 n_higher : 1  # neurons that crossed with a higher key (0: this one spikes, if it crossed)
 """
 DRAW = """
-key = crossed * (1 + rand())
-n_higher = 0
+key = crossed * (1 + rand())  # in (1, 2) where crossed, else 0
+n_higher = 0  # counted afresh every step
 """
 COUNT = "n_higher_post += int(key_pre > key_post)"
 SYNAPSES = "one_spike"
