@@ -16,7 +16,7 @@ from brian2 import (Hz, Network, SpikeGeneratorGroup, SpikeMonitor, Synapses,
                     defaultclock, mV, ms, prefs, second, seed)
 
 from diehlsim.analysis import bindsnet_labels
-from diehlsim.models import current_lif, network, stdp
+from diehlsim.models import components, current_lif, network, stdp
 from diehlsim.models.parameters import default_parameters
 from diehlsim.papers.capozzi2023_published import (STDP_RULE, published_overrides,
                                                    published_parameters)
@@ -96,7 +96,7 @@ def test_membrane_decays_per_step_and_adds_last_steps_input_unless_refractory(nu
 def test_one_spike_per_step_but_every_crossing_neuron_is_reset(numpy_target):
     params, exc = _excitatory(20, protocol__reset_each_image=False)
     spikes = SpikeMonitor(exc)
-    net = Network(exc, spikes)
+    net = Network(exc, spikes, *components.companions(exc))  # with the one-spike synapses
     exc.ge = 100  # every neuron crosses in the first step
     net.run(1 * ms)
     assert spikes.num_spikes == 1

@@ -226,7 +226,8 @@ def build_network(params, capacity: int, *, record_input: bool = False,
         when="after_synapses", order=1, name="presentations")
     exc_spikes = SpikeMonitor(exc, name="exc_spikes")
     objects = [control, inputs, exc, inh, input_exc, exc_inh, inh_exc, counter,
-               presentations, exc_spikes]
+               presentations, exc_spikes,
+               *components.companions(exc), *components.companions(inh)]
     input_spikes = state_monitor = None
     if record_input:
         input_spikes = SpikeMonitor(inputs, name="input_spikes")
