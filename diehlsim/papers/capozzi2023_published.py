@@ -15,6 +15,7 @@ from brian2 import Hz, ms
 
 from diehlsim import api, datasets, io, runs, seeds
 from diehlsim.analysis import bindsnet_labels
+from diehlsim.errors import RunDirectoryError
 from diehlsim.models.parameters import NetworkParameters, default_parameters
 from diehlsim.papers.common import RunOptions, Sizes
 from diehlsim.protocol import run_phase
@@ -79,6 +80,8 @@ def published_dataset(dataset_dir: Path, dataset: str, neurons: int, sizes: Size
 
 
 def _train_or_reuse(run_dir: Path, dataset: str, neurons: int, train_images, options):
+    if not options.force and (run_dir / "config.json").exists():
+        _check_same_run(run_dir, dataset, neurons, options)
     if not options.force and api.training_finished(run_dir):
         print(f"reusing the finished training run in {run_dir}")
         params, settings = runs.load_config(run_dir)
@@ -92,6 +95,17 @@ def _train_or_reuse(run_dir: Path, dataset: str, neurons: int, train_images, opt
                     progress=options.progress, overrides=published_overrides(),
                     shuffle_seed=options.seed)
     return _finish(run_dir, run)
+
+
+def _check_same_run(run_dir: Path, dataset: str, neurons: int, options) -> None:
+    params, settings = runs.load_config(run_dir)
+    wanted = published_parameters(neurons, api.input_size_of(dataset))
+    if (params != wanted or settings["dataset"] != dataset
+            or int(settings["seed"]) != options.seed):
+        raise RunDirectoryError(
+            f"{run_dir} holds another training run (not the as-published network for "
+            f"{dataset}, {neurons} neurons, seed {options.seed}); pass --force to train "
+            f"again or choose another --out")
 
 
 def _finish(run_dir: Path, run):
