@@ -186,6 +186,15 @@ def test_shuffled_order_is_a_fresh_permutation_each_epoch():
     assert list(order[:5]) != list(order[5:10]) or list(order[:5]) != list(range(5))
 
 
+def test_as_published_refuses_options_it_fixes(tmp_path):
+    from diehlsim.cli import build_parser
+    from diehlsim.errors import ConfigurationError
+    args = build_parser().parse_args(["reproduce", "capozzi2023", "--as-published", "--stdp",
+                                      "power-law", "--out", str(tmp_path)])
+    with pytest.raises(ConfigurationError, match="leave out --stdp"):
+        args.func(args)
+
+
 @pytest.mark.cuda
 @pytest.mark.slow
 def test_as_published_components_compile_with_nvcc_for_cuda(compile_cuda_objects):
