@@ -18,6 +18,7 @@ from diehlsim.api.evaluation import (
     validation_accuracies,
     validation_columns,
 )
+from diehlsim.api.evaluation_rstdp import parse_overrides as rstdp_overrides
 from diehlsim.api.options import model_overrides, stdp_parameters
 from diehlsim.api.project import build, figures, information_figures
 from diehlsim.api.recording import (
@@ -62,7 +63,7 @@ __all__ = [
     "DEFAULT_SLOTS", "DEVICES", "download", "DOWNLOADABLE", "evaluate", "figures",
     "information_figures", "input_size_of", "INPUT_SIZES", "INPUT_TRANSFORMS", "INTEGRATIONS",
     "load_assignments", "load_config", "make_simulator", "MIRROR_ENV", "model_overrides",
-    "parse_parameter", "record", "repeat_test", "RepeatResult", "resume", "Simulator",
+    "parse_parameter", "record", "repeat_test", "rstdp_overrides", "RepeatResult", "resume", "Simulator",
     "simulator_for_run", "stdp_parameters", "STDP_RULES", "stop_signals_to_interrupt",
     "train", "TrainedRun", "training_finished",
     "user_cache_dir", "validation_accuracies", "validation_columns", "ARRAYS",

@@ -44,6 +44,8 @@ class NetworkParameters:
     excitatory_model: str = DEFAULT_MODELS["excitatory_model"]
     inhibitory_model: str = DEFAULT_MODELS["inhibitory_model"]
     input_model: str = DEFAULT_MODELS["input_model"]
+    # The R-STDP decision layer (models.rstdp.RSTDPParameters); None: no such layer.
+    rstdp: object = None
 
     @property
     def components(self) -> dict:
@@ -269,6 +271,9 @@ def parameters_to_json(params: NetworkParameters) -> dict:
     for section in _SECTIONS:
         out[section] = {f.name: encode(getattr(getattr(params, section), f.name))
                         for f in dataclasses.fields(getattr(params, section))}
+    if params.rstdp is not None:  # written only when present: older runs read the same
+        out["rstdp"] = {f.name: encode(getattr(params.rstdp, f.name))
+                        for f in dataclasses.fields(params.rstdp)}
     return out
 
 
@@ -281,6 +286,10 @@ def parameters_from_json(data: dict) -> NetworkParameters:
     models = {k: data[k] for k in DEFAULT_MODELS if k in data}
     sections = {section: section_class(section, models)(
         **{k: decode(v) for k, v in data[section].items()}) for section in _SECTIONS}
+    if "rstdp" in data:
+        from diehlsim.models.rstdp import RSTDPParameters
+
+        sections["rstdp"] = RSTDPParameters(**{k: decode(v) for k, v in data["rstdp"].items()})
     return NetworkParameters(
         n_input=int(data["n_input"]), n_exc=int(data["n_exc"]), stdp_rule=data["stdp_rule"],
         stdp={k: decode(v) for k, v in data.get("stdp", {}).items()}, **models, **sections)
