@@ -302,7 +302,8 @@ class Simulator:
         if monitor is None:
             return {}
         out = {"rstdp_neuron": np.asarray(monitor.rstdp_decided[:], dtype=np.int64),
-               "rstdp_reward": np.array(monitor.rstdp_reward[:], dtype=float)}
+               "rstdp_reward": np.array(monitor.rstdp_reward[:], dtype=float),
+               "rstdp_label": np.asarray(monitor.rstdp_label[:], dtype=np.int64)}
         if any(len(v) != n_presentations for v in out.values()):
             raise SimulationError("the R-STDP decision monitor and the presentations "
                                   "monitor disagree on the number of presentations")

@@ -32,115 +32,21 @@ project trains the layer (on a frozen excitatory layer) and tests it.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from typing import ClassVar
-
 import numpy as np
-from brian2 import (
-    NeuronGroup,
-    Quantity,
-    SpikeMonitor,
-    Synapses,
-    TimedArray,
-    mV,
-    ms,
-    second,
-)
+from brian2 import NeuronGroup, SpikeMonitor, Synapses, TimedArray, second
 
 from diehlsim.errors import ConfigurationError
 from diehlsim.models import controller
 from diehlsim.models.components import section_namespace
+from diehlsim.models.rstdp_parameters import RSTDPParameters, check, parameters
 from diehlsim.models.state import ONE, StateVariable, constant, setting
-from diehlsim.models.units import q
+
+__all__ = ["RSTDPParameters", "build", "check", "parameters", "state", "chunk_settings",
+           "initial_rows", "controller_extension", "labels_array", "output_group",
+           "plastic_synapses"]
 
 OUTPUT, SYNAPSES_NAME, LABELS = "rstdp_out", "rstdp_syn", "rstdp_labels"
 NO_LABEL = -1  # the label of a slot without an image (never rewarded)
-
-
-@dataclass(frozen=True)
-class RSTDPParameters:
-    """The decision layer: output neurons, pair STDP, eligibility, reward scaling."""
-
-    neurons_per_class: int = 1  # k
-    n_classes: int = 10
-    # Output neurons: leaky integrate-and-fire, a presynaptic spike raises v by w * w_psp.
-    tau_m: Quantity = q(100 * ms)
-    v_rest: Quantity = q(-65 * mV)
-    v_reset: Quantity = q(-65 * mV)
-    v_thresh: Quantity = q(-52 * mV)
-    refractory: Quantity = q(5 * ms)
-    w_psp: Quantity = q(6 * mV)
-    # Pair windows and the eligibility decay (Izhikevich 2007: 20 ms, 20 ms, 1 s).
-    tau_plus: Quantity = q(20 * ms)
-    tau_minus: Quantity = q(20 * ms)
-    tau_c: Quantity = q(1000 * ms)
-    # Mozafari et al. (2018) learning rates as magnitudes: reward (a_r+, a_r-) and
-    # punishment (a_p+, a_p-); their MNIST network's values.
-    a_r_plus: float = 0.004
-    a_r_minus: float = 0.003
-    a_p_plus: float = 0.0005
-    a_p_minus: float = 0.004
-    # Reward x (adaptive_min + adaptive_int * miss rate), punishment x (... hit rate).
-    adaptive_min: float = 0.2
-    adaptive_int: float = 0.8
-    # Presentations over which the running hit and miss rates average (Mozafari et al.
-    # use the previous epoch; here an exponential running mean in generated code).
-    rate_window: float = 500.0
-    w_max: float = 1.0
-    w_init_min: float = 0.4
-    w_init_max: float = 0.6
-
-    UNITS: ClassVar[dict] = {"tau_m": ms, "v_rest": mV, "v_reset": mV, "v_thresh": mV,
-                             "refractory": ms, "w_psp": mV, "tau_plus": ms,
-                             "tau_minus": ms, "tau_c": ms}
-
-    @property
-    def n_out(self) -> int:
-        return self.neurons_per_class * self.n_classes
-
-
-def parameters(**overrides) -> RSTDPParameters:
-    """Checked parameters: units, ranges; ``overrides`` are field names."""
-    fields = {f.name for f in dataclasses.fields(RSTDPParameters)}
-    unknown = set(overrides) - fields
-    if unknown:
-        raise ConfigurationError(
-            f"unknown R-STDP parameter(s) {sorted(unknown)}; known: {sorted(fields)}")
-    params = RSTDPParameters(**overrides)
-    check(params)
-    return params
-
-
-def check(p: RSTDPParameters) -> None:
-    from brian2.units.fundamentalunits import have_same_dimensions
-
-    for name, unit in RSTDPParameters.UNITS.items():
-        if not have_same_dimensions(getattr(p, name), unit):
-            raise ConfigurationError(
-                f"R-STDP parameter {name} = {getattr(p, name)!r} has the wrong units: give "
-                f"it in {unit!s}, e.g. {name}=20{unit!s}")
-    for name in ("tau_m", "tau_plus", "tau_minus", "tau_c", "w_psp", "w_max", "rate_window"):
-        if not float(getattr(p, name)) > 0:
-            raise ConfigurationError(f"R-STDP parameter {name} must be > 0, got "
-                                     f"{getattr(p, name)!r}")
-    for name in ("a_r_plus", "a_r_minus", "a_p_plus", "a_p_minus", "adaptive_min",
-                 "adaptive_int", "w_init_min", "refractory"):
-        if not float(getattr(p, name)) >= 0:
-            raise ConfigurationError(
-                f"R-STDP parameter {name} must be >= 0 (the rates are magnitudes; the "
-                f"equations give the signs), got {getattr(p, name)!r}")
-    for name in ("neurons_per_class", "n_classes"):
-        if int(getattr(p, name)) != getattr(p, name) or getattr(p, name) < 1:
-            raise ConfigurationError(f"R-STDP parameter {name} must be a whole number >= "
-                                     f"1, got {getattr(p, name)!r}")
-    if not p.w_init_min <= p.w_init_max <= p.w_max:
-        raise ConfigurationError(
-            f"R-STDP initial weights need w_init_min <= w_init_max <= w_max, got "
-            f"{p.w_init_min}, {p.w_init_max}, {p.w_max}")
-    if not p.v_reset < p.v_thresh:
-        raise ConfigurationError(f"R-STDP v_reset ({p.v_reset}) must be below v_thresh "
-                                 f"({p.v_thresh})")
 
 
 # -- equations ----------------------------------------------------------------------------
@@ -221,26 +127,40 @@ def controller_extension(p: RSTDPParameters, labels: TimedArray) -> controller.E
         "rate_window": float(p.rate_window)})
 
 
+def output_group(p: RSTDPParameters, slot) -> NeuronGroup:
+    """The output neurons; each slot (of duration ``slot``) starts them at rest."""
+    out = NeuronGroup(p.n_out, OUTPUT_EQUATIONS, threshold="v > v_thresh",
+                      reset="v = v_reset", refractory=p.refractory, method="exact",
+                      events={"rewarded": "r != 0"}, namespace=section_namespace(p),
+                      name=OUTPUT)
+    out.v = p.v_rest
+    out.neuron = np.arange(p.n_out)
+    out.run_on_event("rewarded", "r = 0")
+    out.run_regularly(OUTPUT_SLOT_START, dt=slot, when="start", order=-1,
+                      name="rstdp_out_slot_start")
+    return out
+
+
+def plastic_synapses(p: RSTDPParameters, source, out: NeuronGroup, slot) -> Synapses:
+    """All-to-all ``source`` -> output synapses with eligibility, cleared every slot."""
+    syn = Synapses(source, out, model=SYNAPSE, on_pre={"pre": ON_PRE},
+                   on_post={"post": ON_POST, "reward": ON_REWARD},
+                   on_event={"pre": "spike", "post": "spike", "reward": "rewarded"},
+                   namespace=section_namespace(p), name=SYNAPSES_NAME)
+    syn.connect()  # synapse k: source neuron k // n_out -> output neuron k % n_out
+    syn.run_regularly(CLEAR, dt=slot, when="start", order=-1, name="rstdp_clear")
+    return syn
+
+
 def build(params, control: NeuronGroup, exc: NeuronGroup) -> dict:
     """The output group, its synapses from ``exc``, the decision and reward links to the
     controller (built with :func:`controller_extension`) and the decision monitor."""
     p = params.rstdp
-    namespace = section_namespace(p)
-    out = NeuronGroup(p.n_out, OUTPUT_EQUATIONS, threshold="v > v_thresh",
-                      reset="v = v_reset", refractory=p.refractory, method="exact",
-                      events={"rewarded": "r != 0"}, namespace=namespace, name=OUTPUT)
-    out.v = p.v_rest
-    out.neuron = np.arange(p.n_out)
-    out.run_on_event("rewarded", "r = 0")
     slot = params.protocol.slot_time
-    out.run_regularly(OUTPUT_SLOT_START, dt=slot, when="start", order=-1,
-                      name="rstdp_out_slot_start")
-    syn = Synapses(exc, out, model=SYNAPSE, on_pre={"pre": ON_PRE},
-                   on_post={"post": ON_POST, "reward": ON_REWARD},
-                   on_event={"pre": "spike", "post": "spike", "reward": "rewarded"},
-                   namespace=namespace, name=SYNAPSES_NAME)
-    syn.connect()  # synapse k: excitatory neuron k // n_out -> output neuron k % n_out
-    syn.run_regularly(CLEAR, dt=slot, when="start", order=-1, name="rstdp_clear")
+    out = output_group(p, slot)
+    syn = plastic_synapses(p, exc, out, slot)
+    control.rstdp_winner = -1  # none yet (an integer starts at 0, a neuron's index)
+    control.rstdp_decided = -1
     decision = Synapses(out, control, on_pre=ON_DECISION, name="rstdp_decision")
     decision.connect()
     signal = Synapses(control, out, on_pre=ON_REWARD_SIGNAL, name="rstdp_reward")
