@@ -69,6 +69,9 @@ class Readout:
     fit: Callable
     scores: Callable
     reads: tuple[str, ...] = COUNTS_ONLY  # the fields of Responses it needs
+    # only when asked for (the R-STDP layer): left out of the fixed columns of results
+    # tables (accuracy_columns), reported wherever a run's metrics have it
+    optional: bool = False
 
 
 _READOUTS = Registry("read-out", AnalysisInputError)
@@ -222,12 +225,14 @@ LINEAR = register(Readout("linear", "linear", linear.ARRAYS,
 # Decided in generated code by the R-STDP layer (models.rstdp); fitted only where a phase
 # brings its decisions, i.e. when evaluate was asked for it.
 RSTDP = register(Readout("rstdp", "R-STDP", rstdp_readout.ARRAYS, rstdp_readout.fit_rstdp,
-                         rstdp_readout.rstdp_scores, reads=("counts", "rstdp_class")))
+                         rstdp_readout.rstdp_scores, reads=("counts", "rstdp_class"),
+                         optional=True))
 
 
 def accuracy_columns() -> list[str]:
-    """``accuracy_<name>`` of every registered read-out, the primary one first."""
-    return [accuracy_key(r) for r in readouts()]
+    """``accuracy_<name>`` of every registered read-out that is not optional, the primary
+    one first."""
+    return [accuracy_key(r) for r in readouts() if not r.optional]
 
 
 def accuracies(metrics: dict) -> list[tuple[Readout, float]]:

@@ -139,8 +139,9 @@ def validation_key(readout) -> str:
 
 
 def validation_columns() -> list[str]:
-    """``validation_accuracy_<name>`` of every registered read-out, the primary one first."""
-    return [validation_key(r) for r in readouts.readouts()]
+    """``validation_accuracy_<name>`` of every registered read-out that is not optional,
+    the primary one first."""
+    return [validation_key(r) for r in readouts.readouts() if not r.optional]
 
 
 def validation_accuracies(metrics: dict) -> list:

@@ -99,7 +99,8 @@ rstdp_reward : 1  # +1 right, -1 wrong, 0 undecided, times the adaptive scale
 rstdp_hit_rate : 1  # running fraction of presentations decided right
 rstdp_miss_rate : 1  # running fraction of presentations decided wrong
 """
-# Run at the presentation's end, before the controller moves on to the next image.
+# Run at the presentation's end, before the controller moves on to the next image. The
+# running rates count only labelled presentations (a test pass gives no labels).
 CONTROLLER_DECIDE = """
 rstdp_decided = rstdp_winner
 rstdp_winner = -1
@@ -107,8 +108,8 @@ rstdp_label = int(rstdp_labels(image_index * second) + 0.5) - 1
 hit = int(rstdp_decided >= 0 and rstdp_label >= 0) * int(rstdp_decided // k_per_class == rstdp_label)
 miss = int(rstdp_decided >= 0 and rstdp_label >= 0) - hit
 rstdp_reward = hit * (adaptive_min + adaptive_int * rstdp_miss_rate) - miss * (adaptive_min + adaptive_int * rstdp_hit_rate)
-rstdp_hit_rate += (hit - rstdp_hit_rate) / rate_window
-rstdp_miss_rate += (miss - rstdp_miss_rate) / rate_window
+rstdp_hit_rate += int(rstdp_label >= 0) * (hit - rstdp_hit_rate) / rate_window
+rstdp_miss_rate += int(rstdp_label >= 0) * (miss - rstdp_miss_rate) / rate_window
 """
 # The presentation-end spike carries the reward to the deciding neuron only.
 ON_REWARD_SIGNAL = ("r_post = learning_post * rstdp_reward_pre * "
