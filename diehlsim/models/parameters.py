@@ -22,6 +22,7 @@ from diehlsim.models.encoding import INPUT_TRANSFORMS as ENCODING_TRANSFORMS
 from diehlsim.models.excitatory import ExcitatoryParameters
 from diehlsim.models.inhibitory import InhibitoryParameters
 from diehlsim.models.network import ConnectionParameters
+from diehlsim.models.rstdp_parameters import RSTDPParameters
 
 #: The component each network uses unless told otherwise.
 DEFAULT_MODELS = {"excitatory_model": "diehl-cook", "inhibitory_model": "diehl-cook",
@@ -44,8 +45,7 @@ class NetworkParameters:
     excitatory_model: str = DEFAULT_MODELS["excitatory_model"]
     inhibitory_model: str = DEFAULT_MODELS["inhibitory_model"]
     input_model: str = DEFAULT_MODELS["input_model"]
-    # The R-STDP decision layer (models.rstdp.RSTDPParameters); None: no such layer.
-    rstdp: object = None
+    rstdp: RSTDPParameters | None = None  # the R-STDP decision layer (models.rstdp)
 
     @property
     def components(self) -> dict:
@@ -268,12 +268,10 @@ def parameters_to_json(params: NetworkParameters) -> dict:
     models = {k: getattr(params, k) for k in DEFAULT_MODELS}
     if models != DEFAULT_MODELS:  # written only when chosen: older runs read the same
         out.update(models)
-    for section in _SECTIONS:
+    # the R-STDP layer only when present: the description of every other network is as before
+    for section in [*_SECTIONS, *(["rstdp"] if params.rstdp is not None else [])]:
         out[section] = {f.name: encode(getattr(getattr(params, section), f.name))
                         for f in dataclasses.fields(getattr(params, section))}
-    if params.rstdp is not None:  # written only when present: older runs read the same
-        out["rstdp"] = {f.name: encode(getattr(params.rstdp, f.name))
-                        for f in dataclasses.fields(params.rstdp)}
     return out
 
 
@@ -287,8 +285,6 @@ def parameters_from_json(data: dict) -> NetworkParameters:
     sections = {section: section_class(section, models)(
         **{k: decode(v) for k, v in data[section].items()}) for section in _SECTIONS}
     if "rstdp" in data:
-        from diehlsim.models.rstdp import RSTDPParameters
-
         sections["rstdp"] = RSTDPParameters(**{k: decode(v) for k, v in data["rstdp"].items()})
     return NetworkParameters(
         n_input=int(data["n_input"]), n_exc=int(data["n_exc"]), stdp_rule=data["stdp_rule"],
