@@ -255,7 +255,7 @@ def parse_parameter(assignment: str, models: dict | None = None) -> tuple[str, o
 
 
 def parameters_to_json(params: NetworkParameters) -> dict:
-    """A JSON-able description: quantities as ``{"value": float, "unit": str}``."""
+    """A JSON-able description (quantities as value and unit; ``rstdp`` only if present)."""
 
     def encode(value):
         if isinstance(value, Quantity):
@@ -268,7 +268,6 @@ def parameters_to_json(params: NetworkParameters) -> dict:
     models = {k: getattr(params, k) for k in DEFAULT_MODELS}
     if models != DEFAULT_MODELS:  # written only when chosen: older runs read the same
         out.update(models)
-    # the R-STDP layer only when present: the description of every other network is as before
     for section in [*_SECTIONS, *(["rstdp"] if params.rstdp is not None else [])]:
         out[section] = {f.name: encode(getattr(getattr(params, section), f.name))
                         for f in dataclasses.fields(getattr(params, section))}
