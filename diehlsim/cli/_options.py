@@ -30,10 +30,19 @@ def add_model_options(parser) -> None:
     parser.add_argument("--input-transform", choices=api.INPUT_TRANSFORMS, default=None,
                         help="per-image contrast transform of the grey levels before the rates "
                              "(default none, as in the paper; see docs/model.md)")
+    parser.add_argument("--excitatory-model", choices=api.component_names("excitatory"),
+                        default=None, help="excitatory neuron model (default diehl-cook: "
+                        "adaptive threshold; lif: fixed threshold; docs/model.md)")
+    parser.add_argument("--input-model", choices=api.component_names("input"), default=None,
+                        help="input encoder (default poisson; latency, periodic, dog-poisson, "
+                             "dog-latency: docs/model.md; their parameters: --param input.NAME)")
+    parser.add_argument("--recurrent", choices=api.RECURRENT_KINDS, default=None,
+                        help="excitatory -> excitatory projection (default none; fixed: "
+                             "all-to-all, fixed weight rec.w_exc_exc)")
     parser.add_argument("--param", action="append", default=[], metavar="SECTION.NAME=VALUE",
                         help="override any network parameter, with its units, e.g. "
                              "conn.w_inh_exc=25 or exc.theta_plus=0.1mV (repeatable; sections "
-                             "exc, inh, conn, protocol as in docs/model.md)")
+                             "exc, inh, conn, protocol, input, rec as in docs/model.md)")
 
 
 def model_overrides(args: argparse.Namespace) -> dict:
@@ -42,7 +51,9 @@ def model_overrides(args: argparse.Namespace) -> dict:
     return api.model_overrides(
         args.stdp, stdp_params=args.stdp_param, lockout_ms=args.lockout,
         integration=args.integration, input_transform=args.input_transform,
-        stdp_rate_final=getattr(args, "stdp_rate_final", None), params=args.param)
+        stdp_rate_final=getattr(args, "stdp_rate_final", None), params=args.param,
+        excitatory_model=args.excitatory_model, input_model=args.input_model,
+        recurrent=args.recurrent)
 
 
 def add_validation(parser) -> None:

@@ -26,7 +26,7 @@ from brian2 import (
     second,
 )
 
-from diehlsim.models import components, controller, stdp
+from diehlsim.models import components, controller, recurrent, stdp
 from diehlsim.models.state import (
     SYNAPSES,
     NetworkState,
@@ -214,6 +214,7 @@ def build_network(params, capacity: int, *, record_input: bool = False,
     exc, inh = layers(params, rule_params)
     input_exc = input_synapses(params, inputs, exc, rule, rule_params)
     exc_inh, inh_exc = lateral(params, exc, inh)
+    extra = {syn.name: syn for syn in recurrent.build(params, exc)}  # none by default
     counter = Synapses(exc, control, on_pre="n_spikes_post += 1", name="spike_counter")
     counter.connect()
     presentations = SpikeMonitor(
@@ -221,7 +222,7 @@ def build_network(params, capacity: int, *, record_input: bool = False,
         when="after_synapses", order=1, name="presentations")
     exc_spikes = SpikeMonitor(exc, name="exc_spikes")
     objects = [control, inputs, exc, inh, input_exc, exc_inh, inh_exc, counter,
-               presentations, exc_spikes]
+               presentations, exc_spikes, *extra.values()]
     input_spikes = state_monitor = None
     if record_input:
         input_spikes = SpikeMonitor(inputs, name="input_spikes")
@@ -237,7 +238,7 @@ def build_network(params, capacity: int, *, record_input: bool = False,
         inputs=inputs, exc=exc, inh=inh, input_exc=input_exc, exc_inh=exc_inh,
         inh_exc=inh_exc, counter=counter, presentations=presentations, exc_spikes=exc_spikes,
         input_model=input_model, table=state_table(params), input_spikes=input_spikes,
-        state_monitor=state_monitor)
+        state_monitor=state_monitor, extra=extra)
 
 
 def initial_state(params, seed: int) -> NetworkState:
