@@ -5,6 +5,12 @@ Small runtime networks, blank input."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 from brian2 import ms
@@ -96,3 +102,42 @@ def test_recurrent_spike_moves_the_other_neurons_conductance_by_the_weight(brian
     assert parameters_from_json(parameters_to_json(p)).rec == p.rec
     with pytest.raises(ConfigurationError, match="recurrent projection is off"):
         default_parameters(2, 4, rec__w_exc_exc=0.3)
+
+
+# -- all of them on cuda_standalone, compiled with nvcc (no GPU needed) ---------------------
+
+@pytest.mark.cuda
+@pytest.mark.slow
+def test_cuda_build_of_the_peers_components_compiles(tmp_path):
+    """The LIF layer, the DoG latency input and the recurrent projection in one
+    cuda_standalone project, generated and compiled by nvcc (the smallest network)."""
+    pytest.importorskip("brian2cuda")
+    from diehlsim.devices import cuda
+    from diehlsim.devices.project import MANIFEST, check_protocol_in_code, code_object_source
+    from diehlsim.errors import ToolchainError
+
+    try:
+        cuda.find_nvcc()
+    except ToolchainError:
+        pytest.skip("nvcc is not installed: cannot compile CUDA code here")
+    out = tmp_path / "peers"
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "diehlsim", "build", "--device", "cuda_standalone",
+         "--neurons", "4", "--input-size", "784", "--chunk", "2", "--compute-capability",
+         "9.0", "--excitatory-model", "lif", "--input-model", "dog-latency", "--recurrent",
+         "fixed", "--out", str(out)], capture_output=True, text=True, timeout=3600,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    elapsed = time.perf_counter() - start
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert os.access(out / "main", os.X_OK) and check_protocol_in_code(out) == []
+    for name in ("inputs_spike_thresholder", "inputs_slot_start", "exc_exc_pre"):
+        source = code_object_source(out, name)
+        assert source is not None and source.with_suffix(".o").is_file(), name
+    manifest = json.loads((out / MANIFEST).read_text())
+    parameters = manifest["parameters"]
+    assert (parameters["excitatory_model"], parameters["input_model"],
+            parameters["recurrent"], parameters["n_input"]) == ("lif", "dog-latency",
+                                                                 "fixed", 1568)
+    print(f"\nCUDA project (lif, dog-latency, recurrent; 1568 x 4) generated and compiled in "
+          f"{elapsed:.0f} s (make {manifest['compile_s']} s)")
