@@ -27,3 +27,44 @@ def shared_data_dir() -> Path:
     it), else ../shared/data beside the repository."""
     entries = [e for e in os.environ.get("DIEHLSIM_DATA", "").split(os.pathsep) if e.strip()]
     return Path(entries[0]).resolve() if entries else REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def compile_cuda_objects(tmp_path, brian_state):
+    """Generate a cuda_standalone project for a model and compile only the code objects a
+    component adds, with the project's own makefile (its nvcc and flags). Linking the whole
+    project is checked once, in ``test_build``; each further component compiling its own
+    objects costs seconds rather than minutes of nvcc.
+
+    ``compile_cuda_objects(prefixes, n_exc=..., **build_kwargs)`` returns the paths of the
+    object files; every code object whose name starts with one of ``prefixes`` is compiled,
+    and a prefix that matches none is an error (the component did not generate code)."""
+    import subprocess
+
+    from diehlsim import api
+    from diehlsim.devices import cuda
+    from diehlsim.errors import ToolchainError
+
+    pytest.importorskip("brian2cuda")
+    try:
+        cuda.find_nvcc()
+    except ToolchainError:
+        pytest.skip("nvcc is not installed: cannot compile CUDA code here")
+
+    def compile_objects(prefixes, n_exc=4, **build_kwargs):
+        out = tmp_path / "cuda_project"
+        api.build(out, "cuda_standalone", n_exc, slots=2, compile=False,
+                  compute_capability="9.0", portable=True, **build_kwargs)
+        sources = sorted((out / "code_objects").glob("*.cu"))
+        targets = []
+        for prefix in prefixes:
+            matched = [s for s in sources if s.name.startswith(prefix)]
+            assert matched, f"no generated CUDA code object starts with {prefix!r}"
+            targets += matched
+        objects = [str(s.relative_to(out).with_suffix(".o")) for s in dict.fromkeys(targets)]
+        done = subprocess.run(["make", "-C", str(out), *objects], capture_output=True,
+                              text=True, timeout=1800)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return [out / o for o in objects]
+
+    return compile_objects
