@@ -6,15 +6,13 @@ Small runtime networks, blank input."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
 from brian2 import ms
 
+from diehlsim.devices.project import MANIFEST
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.network import initial_state
 from diehlsim.models.parameters import default_parameters, parameters_from_json, parameters_to_json
@@ -108,36 +106,22 @@ def test_recurrent_spike_moves_the_other_neurons_conductance_by_the_weight(brian
 
 @pytest.mark.cuda
 @pytest.mark.slow
-def test_cuda_build_of_the_peers_components_compiles(tmp_path):
+def test_cuda_code_of_the_peers_components_compiles(compile_cuda_objects):
     """The LIF layer, the DoG latency input and the recurrent projection in one
-    cuda_standalone project, generated and compiled by nvcc (the smallest network)."""
-    pytest.importorskip("brian2cuda")
-    from diehlsim.devices import cuda
-    from diehlsim.devices.project import MANIFEST, check_protocol_in_code, code_object_source
-    from diehlsim.errors import ToolchainError
-
-    try:
-        cuda.find_nvcc()
-    except ToolchainError:
-        pytest.skip("nvcc is not installed: cannot compile CUDA code here")
-    out = tmp_path / "peers"
+    cuda_standalone project, then the periodic input in another: nvcc compiles the code
+    objects they generate (the input group, the excitatory layer, the recurrent synapses)."""
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "diehlsim", "build", "--device", "cuda_standalone",
-         "--neurons", "4", "--input-size", "784", "--chunk", "2", "--compute-capability",
-         "9.0", "--excitatory-model", "lif", "--input-model", "dog-latency", "--recurrent",
-         "fixed", "--out", str(out)], capture_output=True, text=True, timeout=3600,
-        env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    elapsed = time.perf_counter() - start
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert os.access(out / "main", os.X_OK) and check_protocol_in_code(out) == []
-    for name in ("inputs_spike_thresholder", "inputs_slot_start", "exc_exc_pre"):
-        source = code_object_source(out, name)
-        assert source is not None and source.with_suffix(".o").is_file(), name
-    manifest = json.loads((out / MANIFEST).read_text())
-    parameters = manifest["parameters"]
-    assert (parameters["excitatory_model"], parameters["input_model"],
-            parameters["recurrent"], parameters["n_input"]) == ("lif", "dog-latency",
-                                                                 "fixed", 1568)
-    print(f"\nCUDA project (lif, dog-latency, recurrent; 1568 x 4) generated and compiled in "
-          f"{elapsed:.0f} s (make {manifest['compile_s']} s)")
+    together = {"excitatory_model": "lif", "input_model": "dog-latency", "recurrent": "fixed"}
+    objects = compile_cuda_objects(("inputs_", "excitatory_", "exc_exc_"),
+                                   overrides=together)
+    names = {o.name for o in objects}
+    assert {"inputs_spike_thresholder_codeobject.o", "inputs_slot_start_codeobject.o",
+            "excitatory_stateupdater_codeobject.o", "exc_exc_pre_codeobject.o"} <= names
+    assert all(o.is_file() for o in objects)
+    manifest = json.loads((objects[0].parents[1] / MANIFEST).read_text())["parameters"]
+    assert (manifest["excitatory_model"], manifest["input_model"], manifest["recurrent"],
+            manifest["n_input"]) == ("lif", "dog-latency", "fixed", 1568)
+    periodic = compile_cuda_objects(("inputs_",), overrides={"input_model": "periodic"})
+    assert "inputs_spike_thresholder_codeobject.o" in {o.name for o in periodic}
+    print(f"\nnvcc: {len(objects) + len(periodic)} code objects of the peers' components "
+          f"in {time.perf_counter() - start:.0f} s")
