@@ -57,14 +57,18 @@ from diehlsim.runs import load_config, stop_signals_to_interrupt
 from diehlsim.simulation import DEVICES, Simulator
 
 STDP_RULES = tuple(rule_names())
+#: The neuron and input components by kind (``--excitatory-model`` ...).
+MODEL_CHOICES = {kind: tuple(component_names(kind))
+                 for kind in ("excitatory", "inhibitory", "input")}
 
 __all__ = [
     "accuracies", "accuracy_columns", "Analysis", "ANALYSIS_SUBDIR", "analyze", "build",
     "BUILD_DEVICES", "component_names", "DATASETS", "DEFAULT_PERMUTATIONS", "DEFAULT_SAMPLES_PER_CLASS",
     "DEFAULT_SLOTS", "DEVICES", "download", "DOWNLOADABLE", "evaluate", "figures",
     "information_figures", "input_size_of", "INPUT_SIZES", "INPUT_TRANSFORMS", "INTEGRATIONS",
-    "load_assignments", "load_config", "make_simulator", "MIRROR_ENV", "model_overrides",
-    "parse_parameter", "record", "RECURRENT_KINDS", "repeat_test", "RepeatResult", "resume", "Simulator",
+    "load_assignments", "load_config", "make_simulator", "MIRROR_ENV", "MODEL_CHOICES",
+    "model_overrides", "parse_parameter", "record", "RECURRENT_KINDS", "repeat_test",
+    "RepeatResult", "resume", "Simulator",
     "simulator_for_run", "stdp_parameters", "STDP_RULES", "stop_signals_to_interrupt",
     "train", "TrainedRun", "training_finished",
     "user_cache_dir", "validation_accuracies", "validation_columns", "ARRAYS",

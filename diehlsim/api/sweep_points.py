@@ -80,8 +80,9 @@ def resolve(point: dict):
         input_transform=options.get("input_transform"),
         stdp_rate_final=options.get("stdp_rate_final"),
         params=[f"{k}={v}" for k, v in options["param"].items()],
-        excitatory_model=options.get("excitatory_model"),
-        input_model=options.get("input_model"), recurrent=options.get("recurrent"))
+        models={key: options.get(key) for key in
+                ("excitatory_model", "inhibitory_model", "input_model")},
+        recurrent=options.get("recurrent"))
     neurons = options.get("neurons")
     if neurons is None or "dataset" not in options:
         raise ConfigurationError("a sweep needs a dataset and neurons (in base or the grid)")

@@ -13,7 +13,7 @@ _GRID_FORM = ("grid", "seeds", "dataset", "neurons", "epochs", "train_samples", 
               "stdp_param", "lockout", "integration", "input_transform", "param",
               "stdp_rate_final", "device", "chunk", "validation", "label_samples",
               "test_samples", "validation_samples", "baseline", "select", "excitatory_model",
-              "input_model", "recurrent")
+              "inhibitory_model", "input_model", "recurrent")
 
 
 def register(subparsers) -> None:
@@ -96,7 +96,7 @@ def _base(args) -> dict:
     base = {name: getattr(args, name) for name in (
         "dataset", "neurons", "epochs", "train_samples", "stdp", "lockout", "integration",
         "input_transform", "stdp_rate_final", "device", "chunk", "validation",
-        "excitatory_model", "input_model", "recurrent")}
+        "excitatory_model", "inhibitory_model", "input_model", "recurrent")}
     base["param"] = list(args.param)
     base["stdp_param"] = list(args.stdp_param)
     return base

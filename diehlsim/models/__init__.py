@@ -5,6 +5,8 @@ Importing the package registers the built-in components.
 """
 
 from diehlsim.models import (  # noqa: F401  (register)
+    bindsnet_poisson,
+    current_lif,
     dog,
     excitatory,
     inhibitory,

@@ -158,12 +158,17 @@ def input_synapses(params, inputs, exc, rule, rule_params) -> Synapses:
     """All-to-all input -> excitatory synapses with the rule's updates and the weight
     normalisation before every presentation."""
     namespace = {**rule_params, "w_max": params.conn.w_max}
-    syn = Synapses(inputs, exc, model=stdp.SYNAPSE,
-                   on_pre=stdp.SYNAPSE_ON_PRE + rule.pre_code(),
+    on_pre = stdp.SYNAPSE_ON_PRE + rule.pre_code()
+    if rule.learn_before_transmit:
+        on_pre = rule.pre_code() + stdp.SYNAPSE_ON_PRE
+    syn = Synapses(inputs, exc, model=stdp.SYNAPSE, on_pre=on_pre,
                    on_post=rule.post_code(), namespace=namespace, name=INPUT_SYNAPSES)
     syn.connect()  # all-to-all; synapse k connects input k // n_exc to neuron k % n_exc
     syn.lastpre = -1e12  # "no arrival yet": x_pre = 0
     slot = params.protocol.slot_time
+    if params.protocol.reset_each_image:  # the presynaptic traces start each image at 0
+        syn.run_regularly("lastpre = -1e12", dt=slot, when="start", order=-1,
+                          name="input_exc_reset_image")
     exc.run_regularly(NORMALISE_RESET, dt=slot, when="start", order=1,
                       name="normalise_reset")
     syn.run_regularly(NORMALISE_SUM, dt=slot, when="start", order=2, name="normalise_sum",

@@ -248,6 +248,10 @@ def parse_parameter(assignment: str, models: dict | None = None) -> tuple[str, o
         return key, value
     if isinstance(value, Quantity):
         raise ConfigurationError(f"{what}: {section}.{name} is a plain number, without units")
+    if isinstance(default, bool):
+        if value not in (0, 1):
+            raise ConfigurationError(f"{what}: {section}.{name} is a switch: give 0 or 1")
+        return key, bool(value)
     if isinstance(default, int):
         if value != int(value):
             raise ConfigurationError(f"{what}: {section}.{name} must be a whole number")
