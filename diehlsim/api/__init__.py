@@ -18,6 +18,7 @@ from diehlsim.api.evaluation import (
     validation_accuracies,
     validation_columns,
 )
+from diehlsim.api.evaluation_rstdp import parse_overrides as rstdp_overrides
 from diehlsim.api.options import model_overrides, stdp_parameters
 from diehlsim.api.project import build, figures, information_figures
 from diehlsim.api.recording import (
@@ -68,7 +69,7 @@ __all__ = [
     "information_figures", "input_size_of", "INPUT_SIZES", "INPUT_TRANSFORMS", "INTEGRATIONS",
     "load_assignments", "load_config", "make_simulator", "MIRROR_ENV", "MODEL_CHOICES",
     "model_overrides", "parse_parameter", "record", "RECURRENT_KINDS", "repeat_test",
-    "RepeatResult", "resume", "Simulator",
+    "rstdp_overrides", "RepeatResult", "resume", "Simulator",
     "simulator_for_run", "stdp_parameters", "STDP_RULES", "stop_signals_to_interrupt",
     "train", "TrainedRun", "training_finished",
     "user_cache_dir", "validation_accuracies", "validation_columns", "ARRAYS",

@@ -26,7 +26,7 @@ from brian2 import (
     second,
 )
 
-from diehlsim.models import components, controller, recurrent, stdp
+from diehlsim.models import components, controller, recurrent, rstdp, stdp
 from diehlsim.models.state import (
     SYNAPSES,
     NetworkState,
@@ -133,6 +133,8 @@ def state_table(params) -> list[StateVariable]:
     rows = (chosen["input"].state(params) + controller.state(params)
             + chosen["excitatory"].state(params) + synapse_rows(params)
             + chosen["inhibitory"].state(params))
+    if params.rstdp is not None:  # last: the other rows' initial random numbers stay put
+        rows += rstdp.state(params)
     settings = [r for r in rows if not r.carried]
     return settings + [r for r in rows if r.carried]
 
@@ -214,7 +216,9 @@ def build_network(params, capacity: int, *, record_input: bool = False,
     input_model = chosen["input"]
     stimulus = TimedArray(np.zeros((capacity, params.n_input)) * input_model.stimulus_unit,
                           dt=1 * second, name="stimulus")
-    control = controller.build(params)
+    labels = rstdp.labels_array(capacity) if params.rstdp is not None else None
+    control = controller.build(params, None if labels is None else
+                               rstdp.controller_extension(params.rstdp, labels))
     inputs = input_model.build(params, control, stimulus)
     exc, inh = layers(params, rule_params)
     input_exc = input_synapses(params, inputs, exc, rule, rule_params)
@@ -228,6 +232,10 @@ def build_network(params, capacity: int, *, record_input: bool = False,
     exc_spikes = SpikeMonitor(exc, name="exc_spikes")
     objects = [control, inputs, exc, inh, input_exc, exc_inh, inh_exc, counter,
                presentations, exc_spikes, *extra.values()]
+    if labels is not None:  # the R-STDP decision layer (models.rstdp)
+        layer = rstdp.build(params, control, exc)
+        objects += list(layer.values())
+        extra.update(rstdp_labels=labels, **layer)
     input_spikes = state_monitor = None
     if record_input:
         input_spikes = SpikeMonitor(inputs, name="input_spikes")

@@ -3,6 +3,10 @@
 Every default is the value of the original code (``peter-u-diehl/stdp-mnist``,
 ``Diehl&Cook_spiking_MNIST.py``) unless its comment says otherwise. Change any of them
 with :func:`dataclasses.replace` or the keyword arguments of :func:`default_parameters`.
+
+Why one module: the parameter set, its checks, its ``--param`` parsing and its JSON form
+all read one table of sections (``_SECTIONS``, and which component owns each); split
+apart, each part would need that table and the component lookup behind it.
 """
 
 from __future__ import annotations
@@ -15,13 +19,12 @@ from brian2 import Quantity, have_same_dimensions
 from brian2.units.fundamentalunits import DimensionMismatchError, fail_for_dimension_mismatch
 
 from diehlsim.errors import ConfigurationError
-from diehlsim.models import components
+from diehlsim.models import components, recurrent
 from diehlsim.models.controller import ProtocolParameters
 from diehlsim.models.encoding import INPUT_TRANSFORMS as ENCODING_TRANSFORMS
 from diehlsim.models.excitatory import ExcitatoryParameters
 from diehlsim.models.inhibitory import InhibitoryParameters
 from diehlsim.models.network import ConnectionParameters
-from diehlsim.models import recurrent
 from diehlsim.models.recurrent import RecurrentParameters
 from diehlsim.models.units import UNIT_BY_NAME, parse_quantity, unit_of
 
@@ -51,6 +54,8 @@ class NetworkParameters:
     input: object = field(default_factory=components.NoParameters)
     recurrent: str = "none"
     rec: RecurrentParameters = field(default_factory=RecurrentParameters)
+    # The R-STDP decision layer (models.rstdp.RSTDPParameters); None: no such layer.
+    rstdp: object = None
 
     @property
     def components(self) -> dict:
@@ -280,6 +285,9 @@ def parameters_to_json(params: NetworkParameters) -> dict:
             continue
         out[section] = {f.name: encode(getattr(getattr(params, section), f.name))
                         for f in dataclasses.fields(getattr(params, section))}
+    if params.rstdp is not None:  # written only when present: older runs read the same
+        out["rstdp"] = {f.name: encode(getattr(params.rstdp, f.name))
+                        for f in dataclasses.fields(params.rstdp)}
     return out
 
 
@@ -292,6 +300,10 @@ def parameters_from_json(data: dict) -> NetworkParameters:
     models = {k: data[k] for k in DEFAULT_MODELS if k in data}
     sections = {section: section_class(section, models)(
         **{k: decode(v) for k, v in data.get(section, {}).items()}) for section in _SECTIONS}
+    if "rstdp" in data:
+        from diehlsim.models.rstdp import RSTDPParameters
+
+        sections["rstdp"] = RSTDPParameters(**{k: decode(v) for k, v in data["rstdp"].items()})
     return NetworkParameters(
         n_input=int(data["n_input"]), n_exc=int(data["n_exc"]), stdp_rule=data["stdp_rule"],
         stdp={k: decode(v) for k, v in data.get("stdp", {}).items()}, **models, **sections,
