@@ -113,7 +113,7 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
     """
     # Validate all images before the first chunk (a bad one fails now, not hours in), but
     # convert to rates chunk by chunk: all of MNIST as float64 is 376 MB.
-    pixels = check_images(images, sim.params.n_input)
+    pixels = check_images(images, sim.params.pixels)
     encode = sim.model.input_model.encode
     meter = Progress(len(indices), label, enabled=progress)
     counts, first_spike, image_index, intensity, repeats, chunks = [], [], [], [], [], []

@@ -6,7 +6,9 @@
   another phase's input spike trains;
 * each chunk of a phase gets ``chunk_seed(phase seed, chunk)``, which the compiled code
   receives as a run argument;
-* repeated test passes (Diehl & Cook average ten) get ``test_repeat_seed``.
+* repeated test passes (Diehl & Cook average ten) get ``test_repeat_seed``;
+* a shuffled training order (``api.train(shuffle_seed=S)``) follows from its own seed
+  (``shuffled_order``), recorded in the run's settings.
 """
 
 from __future__ import annotations
@@ -46,3 +48,15 @@ def test_repeat_seed(run_seed: int, repeat: int) -> int:
     state = np.random.SeedSequence(
         [run_seed, PHASE_OFFSETS["test"], repeat]).generate_state(1)
     return int(state[0] % _SEED_LIMIT)
+
+
+def shuffled_order(n_images: int, total: int, shuffle_seed: int) -> np.ndarray:
+    """Positions 0..n_images-1 of ``total`` presentations, each epoch in a fresh random order
+    (a data loader's ``shuffle=True``); the orders follow from ``shuffle_seed``."""
+    if not 0 <= int(shuffle_seed) <= _SEED_LIMIT:
+        raise ConfigurationError(
+            f"the shuffle seed must be in 0..{_SEED_LIMIT}, got {shuffle_seed}")
+    rng = np.random.default_rng(int(shuffle_seed))
+    epochs = -(-int(total) // max(1, int(n_images)))
+    order = np.concatenate([rng.permutation(n_images) for _ in range(max(1, epochs))])
+    return order[:total]

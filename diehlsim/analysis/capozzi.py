@@ -2,8 +2,8 @@
 
 For each class, the first test image of that class is presented to the trained network; the
 input (Poisson) and output (excitatory) spike trains are binarised in 1 ms bins over the
-presentation (0.35 s -> 350 bins). Treating the bins as samples of per-neuron binary
-variables, the analysis computes:
+presentation (their 250 ms -> 250 bins; the Diehl & Cook protocol's 350 ms -> 350 bins).
+Treating the bins as samples of per-neuron binary variables, the analysis computes:
 
 * the Bernoulli entropy of every input and output neuron,
   ``H = -p log2 p - (1-p) log2 (1-p)`` with ``p`` the fraction of bins with a spike;
@@ -13,6 +13,16 @@ variables, the analysis computes:
 
 Table 2 of the paper lists, per class, the output neurons that spiked and those with mutual
 information. Differences from the authors' code, kept visible here on purpose:
+
+* the network and protocol that produce the recording: theirs is BindsNET's
+  ``DiehlAndCook2015`` (current-based neurons, one spike per step, PostPre, 250 ms at
+  128 Hz, one presentation per image); ``reproduce capozzi2023 --as-published`` records
+  that model (``docs/capozzi2023.md``), the default protocol the Diehl & Cook one (350 ms,
+  conductance-based neurons, and an image that drew fewer than 5 spikes presented again at
+  a higher intensity: the analysed presentation is then the last one, which their
+  protocol never has; that is why their Table 2 can have classes with no spike at all);
+* the analysed presentation is a separate presentation of the same test image (its own
+  Poisson draw), not the test pass itself;
 
 * their code computed entropies in bits but the mutual information in nats (natural log);
   here everything is in bits and the 1e-6 threshold is applied to bits. Their criterion,

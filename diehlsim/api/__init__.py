@@ -50,20 +50,26 @@ from diehlsim.datasets import DATASETS
 from diehlsim.datasets.catalog import DOWNLOADABLE, MIRROR_ENV
 from diehlsim.datasets.download import download
 from diehlsim.datasets.locate import user_cache_dir
+from diehlsim.models.components import names as component_names
 from diehlsim.models.parameters import INPUT_TRANSFORMS, INTEGRATIONS, parse_parameter
+from diehlsim.models.recurrent import KINDS as RECURRENT_KINDS
 from diehlsim.models.stdp import rule_names
 from diehlsim.runs import load_config, stop_signals_to_interrupt
 from diehlsim.simulation import DEVICES, Simulator
 
 STDP_RULES = tuple(rule_names())
+#: The neuron and input components by kind (``--excitatory-model`` ...).
+MODEL_CHOICES = {kind: tuple(component_names(kind))
+                 for kind in ("excitatory", "inhibitory", "input")}
 
 __all__ = [
     "accuracies", "accuracy_columns", "Analysis", "ANALYSIS_SUBDIR", "analyze", "build",
-    "BUILD_DEVICES", "DATASETS", "DEFAULT_PERMUTATIONS", "DEFAULT_SAMPLES_PER_CLASS",
+    "BUILD_DEVICES", "component_names", "DATASETS", "DEFAULT_PERMUTATIONS", "DEFAULT_SAMPLES_PER_CLASS",
     "DEFAULT_SLOTS", "DEVICES", "download", "DOWNLOADABLE", "evaluate", "figures",
     "information_figures", "input_size_of", "INPUT_SIZES", "INPUT_TRANSFORMS", "INTEGRATIONS",
-    "load_assignments", "load_config", "make_simulator", "MIRROR_ENV", "model_overrides",
-    "parse_parameter", "record", "repeat_test", "rstdp_overrides", "RepeatResult", "resume", "Simulator",
+    "load_assignments", "load_config", "make_simulator", "MIRROR_ENV", "MODEL_CHOICES",
+    "model_overrides", "parse_parameter", "record", "RECURRENT_KINDS", "repeat_test",
+    "rstdp_overrides", "RepeatResult", "resume", "Simulator",
     "simulator_for_run", "stdp_parameters", "STDP_RULES", "stop_signals_to_interrupt",
     "train", "TrainedRun", "training_finished",
     "user_cache_dir", "validation_accuracies", "validation_columns", "ARRAYS",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from brian2 import have_same_dimensions, ms
 
 from diehlsim.errors import ConfigurationError
+from diehlsim.models import components
 from diehlsim.models.parameters import parse_parameter, parse_quantity
 from diehlsim.models.stdp import get_rule
 
@@ -32,10 +33,17 @@ def stdp_parameters(rule: str, assignments: list[str]) -> dict:
 
 def model_overrides(stdp_rule: str = "triplet", *, stdp_params=(), lockout_ms=None,
                     integration=None, input_transform=None, stdp_rate_final=None,
-                    params=()) -> dict:
+                    params=(), models: dict | None = None, recurrent=None) -> dict:
     """Parameter overrides (``default_parameters`` keywords) for the model options of
-    ``diehlsim train`` and ``diehlsim build``; ``params`` are ``SECTION.NAME=VALUE`` texts."""
-    overrides = {}
+    ``diehlsim train`` and ``diehlsim build``; ``models`` names components by keyword
+    (``{"excitatory_model": "bindsnet", "input_model": "latency"}``); ``params`` are
+    ``SECTION.NAME=VALUE`` texts, checked against the parameters of the chosen components."""
+    models = {k: v for k, v in (models or {}).items() if v is not None}
+    for option, name in models.items():
+        components.get(option.removesuffix("_model"), name)  # unknown: fails, naming the known
+    overrides = dict(models)
+    if recurrent is not None:
+        overrides["recurrent"] = recurrent
     if stdp_params:
         overrides["stdp"] = stdp_parameters(stdp_rule, stdp_params)
     if lockout_ms is not None:
@@ -47,7 +55,7 @@ def model_overrides(stdp_rule: str = "triplet", *, stdp_params=(), lockout_ms=No
     if stdp_rate_final is not None:
         overrides["protocol__stdp_rate_final"] = stdp_rate_final
     for assignment in params:
-        key, value = parse_parameter(assignment)
+        key, value = parse_parameter(assignment, models)
         if key in overrides:
             raise ConfigurationError(
                 f"--param {assignment!r} sets {key.replace('__', '.')}, which another option "

@@ -24,7 +24,7 @@ from diehlsim.models.network import initial_state
 from diehlsim.models.parameters import NetworkParameters, default_parameters
 from diehlsim.models.state import NetworkState
 from diehlsim.protocol import PhaseResult, run_phase, stdp_rate_at, stream_indices
-from diehlsim.seeds import SEED_MAX
+from diehlsim.seeds import SEED_MAX, shuffled_order
 from diehlsim.simulation import Simulator, default_build_name
 
 
@@ -68,7 +68,8 @@ def train(run_dir, dataset="mnist", n_exc: int = 100, *, epochs: float | None = 
           "cpp_standalone", seed: int = 0, slots: int = DEFAULT_SLOTS, threads: int = 0,
           data_dir=None, force: bool = False, progress: bool = True, overrides: dict | None =
           None, simulator: Simulator | None = None, validation: int | None = None,
-          validation_seed: int = VALIDATION_SEED, test=None) -> TrainedRun:
+          validation_seed: int = VALIDATION_SEED, test=None,
+          shuffle_seed: int | None = None) -> TrainedRun:
     """Train a new network on ``dataset`` and write the run directory (checkpoint per chunk).
     Every argument is checked before anything is written.
 
@@ -77,12 +78,15 @@ def train(run_dir, dataset="mnist", n_exc: int = 100, *, epochs: float | None = 
     directory (``data.npz``, with ``test=(images, labels)`` when given) for ``evaluate`` and
     ``resume``. ``validation=K`` holds out K training images, stratified by class (seed
     ``validation_seed``): training never sees them and ``evaluate`` scores them.
+    ``shuffle_seed=S`` presents each epoch in a random order drawn from ``S`` (recorded in
+    the settings); by default the images come in dataset order.
     """
     _check_request(n_exc, seed, threads, slots)
     _check_device_can_run(device, simulator)
     data = _training_data(dataset, data_dir, validation, validation_seed)
     test_arrays = _own_arrays(test, "test", data.n_input) if test is not None else None
-    params = default_parameters(int(n_exc), data.n_input, stdp_rule, **(overrides or {}))
+    params = default_parameters(int(n_exc), stdp_rule=stdp_rule, pixels=data.n_input,
+                                **(overrides or {}))
     _check_memory(params)
     total = _total_images(len(data.pool), epochs, train_samples)
     run_dir = runs.prepare_new(Path(run_dir), force=force)
@@ -91,12 +95,15 @@ def train(run_dir, dataset="mnist", n_exc: int = 100, *, epochs: float | None = 
         recorded["data_sha256"] = _save_arrays(run_dir, data, test_arrays)
     if data.split is not None:
         recorded["validation"] = split_record(data.split, len(data.labels))
+    if shuffle_seed is not None:
+        shuffled_order(1, 1, shuffle_seed)  # a bad seed fails before anything is written
+        recorded["shuffle_seed"] = int(shuffle_seed)
     runs.save_config(run_dir, params, dataset=data.name, seed=seed, device=device, slots=slots,
                      threads=threads, train_images=total, epochs=epochs, **recorded)
     checkpoint = runs.Checkpoint(position=0, chunk=0, state=initial_state(params, seed))
     runs.save_checkpoint(run_dir, checkpoint)  # a kill before the first chunk can resume too
     return _continue_training(run_dir, params, data, total, checkpoint, device, seed, slots,
-                              threads, progress, simulator)
+                              threads, progress, simulator, shuffle_seed)
 
 
 def resume(run_dir, *, data_dir=None, progress: bool = True,
@@ -116,7 +123,7 @@ def resume(run_dir, *, data_dir=None, progress: bool = True,
     return _continue_training(run_dir, params, data, int(settings["train_images"]),
                               checkpoint, settings["device"], int(settings["seed"]),
                               int(settings["slots"]), int(settings.get("threads", 0)),
-                              progress, simulator)
+                              progress, simulator, settings.get("shuffle_seed"))
 
 
 def training_finished(run_dir) -> bool:
@@ -125,10 +132,12 @@ def training_finished(run_dir) -> bool:
 
 
 def _continue_training(run_dir, params, data: TrainingData, total, checkpoint, device, seed,
-                       slots, threads, progress, simulator) -> TrainedRun:
+                       slots, threads, progress, simulator, shuffle_seed=None) -> TrainedRun:
     sim = simulator or make_simulator(params, device, slots, threads)
     # dataset indices: the responses name the images trained on, held-out ones never appear
-    indices = data.pool[stream_indices(len(data.pool), total)]
+    order = (stream_indices(len(data.pool), total) if shuffle_seed is None
+             else shuffled_order(len(data.pool), total, shuffle_seed))
+    indices = data.pool[order]
     log = list(checkpoint.log)
 
     def save_checkpoint(chunk, position, state, chunk_log, counts, image_index):

@@ -49,6 +49,13 @@ def _add_common(parser, quick_help: str) -> None:
                         help="test images (default: all)")
     parser.add_argument("--force", action="store_true",
                         help="train again even when --out holds a finished training run")
+    parser.add_argument("--excitatory-model", choices=api.component_names("excitatory"),
+                        default="diehl-cook", help="excitatory neuron model (default: the "
+                        "paper's, %(default)s; lif: fixed threshold)")
+    parser.add_argument("--input-model", choices=api.component_names("input"),
+                        default="poisson", help="input encoder (default: %(default)s)")
+    parser.add_argument("--recurrent", choices=api.RECURRENT_KINDS, default="none",
+                        help="excitatory -> excitatory projection (default: %(default)s)")
 
 
 def _register_capozzi(papers) -> None:
@@ -67,6 +74,11 @@ def _register_capozzi(papers) -> None:
                    help=f"permutations per test (default {CAPOZZI_FULL.permutations})")
     p.add_argument("--datasets", nargs="+", choices=CAPOZZI_DATASETS, default=None,
                    help="a subset of the datasets (default: all three)")
+    p.add_argument("--as-published", action="store_true",
+                   help="their network and protocol, as their code ran it: BindsNET's "
+                        "DiehlAndCook2015 (current-based LIF, one spike per step, PostPre, "
+                        "inh 120), 250 ms at 128 Hz, no rest or re-presentation, shuffled, "
+                        "labels from training (docs/capozzi2023.md)")
     p.add_argument("--input-transform", choices=api.INPUT_TRANSFORMS, default="none",
                    help="per-image contrast transform of the grey levels (default: none, as "
                         "in the paper; 'standardise' for natural images, docs/model.md)")
@@ -98,6 +110,8 @@ def _register_figures(papers) -> None:
 def _options(args) -> RunOptions:
     return RunOptions(device=args.device, seed=args.seed, stdp_rule=args.stdp,
                       input_transform=getattr(args, "input_transform", "none"),
+                      excitatory_model=args.excitatory_model, input_model=args.input_model,
+                      recurrent=args.recurrent,
                       threads=args.threads, force=args.force)
 
 
@@ -117,9 +131,16 @@ def cmd_capozzi2023(args) -> int:
     sizes = _sizes(args, CAPOZZI_QUICK if args.quick else CAPOZZI_FULL)
     if args.neurons < 1:
         raise ConfigurationError(f"--neurons must be >= 1, got {args.neurons}")
+    if args.as_published and (args.stdp != "triplet" or args.input_transform != "none"
+                              or args.label_samples is not None):
+        raise ConfigurationError(
+            "--as-published fixes the rule (bindsnet-postpre), the input (raw pixels) and "
+            "the labelling (during training): leave out --stdp, --input-transform and "
+            "--label-samples")
     table1 = reproduce_capozzi2023(args.out, sizes=sizes, options=_options(args),
                                    neurons=args.neurons,
-                                   dataset_names=tuple(args.datasets or CAPOZZI_DATASETS))
+                                   dataset_names=tuple(args.datasets or CAPOZZI_DATASETS),
+                                   as_published=args.as_published)
     print()
     print(table1.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"paper: {', '.join(f'{d} {100 * a:.0f} %' for d, a in CAPOZZI_ACCURACY.items())}")

@@ -4,4 +4,15 @@ state table they contribute to, the network assembled from them and its paramete
 Importing the package registers the built-in components.
 """
 
-from diehlsim.models import excitatory, inhibitory, poisson, stdp  # noqa: F401  (register)
+from diehlsim.models import (  # noqa: F401  (register)
+    bindsnet_poisson,
+    current_lif,
+    dog,
+    excitatory,
+    inhibitory,
+    latency,
+    lif,
+    periodic,
+    poisson,
+    stdp,
+)

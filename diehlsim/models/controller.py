@@ -76,6 +76,10 @@ class ProtocolParameters:
     # Factor on every STDP weight change, falling linearly over the training images from 1 at
     # the first to stdp_rate_final at the last (per chunk). 1 = a constant rate (the original).
     stdp_rate_final: float = 1.0
+    # BindsNET's network.reset_state_variables() after every image (Capozzi et al.): the
+    # potentials, pending inputs and STDP traces start each slot at rest; theta carries on.
+    # Read by the neuron models that support it (models/current_lif.py) and the input synapses.
+    reset_each_image: bool = False
 
     UNITS: ClassVar[dict] = {
         "dt": ms, "presentation_time": ms, "rest_time": ms, "rate_per_pixel": Hz,

@@ -26,7 +26,7 @@ from brian2 import (
     second,
 )
 
-from diehlsim.models import components, controller, rstdp, stdp
+from diehlsim.models import components, controller, recurrent, rstdp, stdp
 from diehlsim.models.state import (
     SYNAPSES,
     NetworkState,
@@ -160,12 +160,17 @@ def input_synapses(params, inputs, exc, rule, rule_params) -> Synapses:
     """All-to-all input -> excitatory synapses with the rule's updates and the weight
     normalisation before every presentation."""
     namespace = {**rule_params, "w_max": params.conn.w_max}
-    syn = Synapses(inputs, exc, model=stdp.SYNAPSE,
-                   on_pre=stdp.SYNAPSE_ON_PRE + rule.pre_code(),
+    on_pre = stdp.SYNAPSE_ON_PRE + rule.pre_code()
+    if rule.learn_before_transmit:
+        on_pre = rule.pre_code() + stdp.SYNAPSE_ON_PRE
+    syn = Synapses(inputs, exc, model=stdp.SYNAPSE, on_pre=on_pre,
                    on_post=rule.post_code(), namespace=namespace, name=INPUT_SYNAPSES)
     syn.connect()  # all-to-all; synapse k connects input k // n_exc to neuron k % n_exc
     syn.lastpre = -1e12  # "no arrival yet": x_pre = 0
     slot = params.protocol.slot_time
+    if params.protocol.reset_each_image:  # the presynaptic traces start each image at 0
+        syn.run_regularly("lastpre = -1e12", dt=slot, when="start", order=-1,
+                          name="input_exc_reset_image")
     exc.run_regularly(NORMALISE_RESET, dt=slot, when="start", order=1,
                       name="normalise_reset")
     syn.run_regularly(NORMALISE_SUM, dt=slot, when="start", order=2, name="normalise_sum",
@@ -218,6 +223,7 @@ def build_network(params, capacity: int, *, record_input: bool = False,
     exc, inh = layers(params, rule_params)
     input_exc = input_synapses(params, inputs, exc, rule, rule_params)
     exc_inh, inh_exc = lateral(params, exc, inh)
+    extra = {syn.name: syn for syn in recurrent.build(params, exc)}  # none by default
     counter = Synapses(exc, control, on_pre="n_spikes_post += 1", name="spike_counter")
     counter.connect()
     presentations = SpikeMonitor(
@@ -225,11 +231,11 @@ def build_network(params, capacity: int, *, record_input: bool = False,
         when="after_synapses", order=1, name="presentations")
     exc_spikes = SpikeMonitor(exc, name="exc_spikes")
     objects = [control, inputs, exc, inh, input_exc, exc_inh, inh_exc, counter,
-               presentations, exc_spikes]
-    extra = {}
+               presentations, exc_spikes, *extra.values()]
     if labels is not None:  # the R-STDP decision layer (models.rstdp)
-        extra = {"rstdp_labels": labels, **rstdp.build(params, control, exc)}
-        objects += [v for k, v in extra.items() if k != "rstdp_labels"]
+        layer = rstdp.build(params, control, exc)
+        objects += list(layer.values())
+        extra.update(rstdp_labels=labels, **layer)
     input_spikes = state_monitor = None
     if record_input:
         input_spikes = SpikeMonitor(inputs, name="input_spikes")

@@ -50,6 +50,9 @@ class STDPRule:
     sources: dict  # parameter -> where the default comes from
     on_pre: str  # weight change on a presynaptic arrival ('' for none)
     on_post: str  # weight change on a postsynaptic spike
+    # Apply the on_pre change before the arrival is transmitted (BindsNET: a spike's current
+    # reaches the target one step later, through the weight after that step's update).
+    learn_before_transmit: bool = False
 
     def parameters(self, overrides: dict | None = None) -> dict:
         overrides = dict(overrides or {})
@@ -123,6 +126,22 @@ RULES = {
                  "mu": "original code exp_ee_pre = exp_ee_post = 0.2", **_TRACE_SOURCES},
         on_pre=f"-eta_pre * post1_post * {W_IN_RANGE}**mu",
         on_post=f"eta_post * (xpre - x_tar) * (w_max - {W_IN_RANGE})**mu",
+    ),
+    "bindsnet-postpre": STDPRule(
+        name="bindsnet-postpre",
+        description="BindsNET PostPre (Capozzi et al. 2023): depression by nu_pre * the post "
+        "trace on a pre spike, potentiation by nu_post * the pre trace on a post spike; "
+        "nearest-spike traces, clipped to [0, w_max].",
+        defaults={"nu_pre": 1e-4, "nu_post": 1e-2, "tau_pre": 20 * ms, "tau_post1": 20 * ms,
+                  "tau_post2": 20 * ms},
+        sources={"nu_pre": "BindsNET DiehlAndCook2015 nu=(1e-4, 1e-2)",
+                 "nu_post": "BindsNET DiehlAndCook2015 nu=(1e-4, 1e-2)",
+                 "tau_pre": "BindsNET Input(tc_trace=20.0)",
+                 "tau_post1": "BindsNET DiehlAndCookNodes(tc_trace=20.0)",
+                 "tau_post2": "unused by the rule (the layer keeps the trace)"},
+        on_pre="-nu_pre * post1_post",
+        on_post="nu_post * xpre",
+        learn_before_transmit=True,
     ),
 }
 
