@@ -3,7 +3,8 @@ table of docs/results.md ("Peers' components").
 
     python scripts/peers_variants.py run docs/runs/peers/mnist_variants.yaml \\
         --out runs/peers/mnist --workers 1
-    python scripts/peers_variants.py table runs/peers/mnist --out docs/runs/peers/mnist
+    python scripts/peers_variants.py table runs/peers/mnist runs/peers/mnist_rec05 \
+        --out docs/runs/peers/mnist
 
 ``run`` is ``diehlsim sweep`` (``api.sweep``). ``table`` reads the sweep's ``points.csv``
 and ``summary.csv`` and every point's test phase (``test_presentations.csv``) and writes
@@ -48,10 +49,18 @@ def _paired(points: pd.DataFrame, axis: str, setting, baseline, metric: str) -> 
     return f"{diff.mean():+.2f} +- {diff.std(ddof=1):.2f} (t = {t:.2f}, p = {p:.3f}, n = {len(diff)})"
 
 
-def table(sweep_dir: Path, out: Path) -> str:
+def _points(sweep_dir: Path) -> pd.DataFrame:
     points = pd.read_csv(sweep_dir / "points.csv")
     points = points[points["status"] == "done"].copy()
-    activity = [_activity(sweep_dir / "runs" / name) for name in points["point"]]
+    points["run"] = [sweep_dir / "runs" / name for name in points["point"]]
+    return points
+
+
+def table(sweep_dirs: list[Path], out: Path) -> str:
+    """The table of one or more sweeps with the same axis; the first one's baseline."""
+    sweep_dir = sweep_dirs[0]
+    points = pd.concat([_points(d) for d in sweep_dirs], ignore_index=True)
+    activity = [_activity(run) for run in points["run"]]
     points["spikes_per_image"] = [a[0] for a in activity]
     points["presentations_per_image"] = [a[1] for a in activity]
     summary = pd.read_csv(sweep_dir / "summary.csv")
@@ -93,7 +102,8 @@ def main(argv=None) -> int:
     run.add_argument("--out", type=Path, required=True)
     run.add_argument("--workers", type=int, default=1)
     tab = commands.add_parser("table", help="the results table of a finished sweep")
-    tab.add_argument("sweep", type=Path)
+    tab.add_argument("sweep", type=Path, nargs="+",
+                     help="sweep directories with the same grid axis; the first has the baseline")
     tab.add_argument("--out", type=Path, required=True, help="prefix of the written files")
     args = parser.parse_args(argv)
     if args.command == "run":
