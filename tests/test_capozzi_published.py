@@ -13,10 +13,10 @@ import time
 import numpy as np
 import pytest
 from brian2 import (Hz, Network, SpikeGeneratorGroup, SpikeMonitor, Synapses,
-                    defaultclock, mV, ms, prefs, second)
+                    defaultclock, mV, ms, prefs, second, seed)
 
 from diehlsim.analysis import bindsnet_labels
-from diehlsim.models import current_lif, network, stdp
+from diehlsim.models import components, current_lif, network, stdp
 from diehlsim.models.parameters import default_parameters
 from diehlsim.papers.capozzi2023_published import (STDP_RULE, published_overrides,
                                                    published_parameters)
@@ -96,7 +96,7 @@ def test_membrane_decays_per_step_and_adds_last_steps_input_unless_refractory(nu
 def test_one_spike_per_step_but_every_crossing_neuron_is_reset(numpy_target):
     params, exc = _excitatory(20, protocol__reset_each_image=False)
     spikes = SpikeMonitor(exc)
-    net = Network(exc, spikes)
+    net = Network(exc, spikes, *components.companions(exc))  # with the one-spike synapses
     exc.ge = 100  # every neuron crosses in the first step
     net.run(1 * ms)
     assert spikes.num_spikes == 1
@@ -104,14 +104,15 @@ def test_one_spike_per_step_but_every_crossing_neuron_is_reset(numpy_target):
     assert np.all(np.asarray(exc.refrac_count) == 5)
     assert np.asarray(exc.theta / mV) == pytest.approx(np.full(20, 0.05))
     assert np.asarray(exc.post1).sum() == 1  # only the one that spiked has a trace
-    for _ in range(30):  # again and again: one each step, chosen at random
+    seed(1)
+    for _ in range(12):  # again and again: one each step, chosen at random
         exc.refrac_count = 0
         exc.ge = 100
         net.run(1 * ms)
     counts = np.bincount(np.asarray(spikes.i), minlength=20)
-    assert spikes.num_spikes == 31 and np.all(np.bincount(
+    assert spikes.num_spikes == 13 and np.all(np.bincount(
         np.round(np.asarray(spikes.t / ms)).astype(int)) == 1)
-    assert (counts > 0).sum() >= 8  # not always the same neuron
+    assert (counts > 0).sum() >= 6  # not always the same neuron
 
 
 def test_without_one_spike_all_crossing_neurons_spike(numpy_target):

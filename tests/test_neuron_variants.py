@@ -125,3 +125,29 @@ def test_cuda_code_of_the_peers_components_compiles(compile_cuda_objects):
     assert "inputs_spike_thresholder_codeobject.o" in {o.name for o in periodic}
     print(f"\nnvcc: {len(objects) + len(periodic)} code objects of the peers' components "
           f"in {time.perf_counter() - start:.0f} s")
+
+
+def test_the_options_and_the_sweep_spec_select_the_components():
+    from diehlsim import api
+    from diehlsim.api.sweep_points import points_of, resolve
+
+    overrides = api.model_overrides(excitatory_model="lif", input_model="dog-latency",
+                                    recurrent="fixed", params=["input.max_latency=10ms",
+                                                               "rec.w_exc_exc=0.3"])
+    p = default_parameters(5, pixels=784, **overrides)
+    assert p.components["excitatory"] == "lif" and p.components["input"] == "dog-latency"
+    assert (p.recurrent, p.rec.w_exc_exc, p.n_input) == ("fixed", 0.3, 1568)
+    assert float(p.input.max_latency) == pytest.approx(0.010)
+    with pytest.raises(ConfigurationError, match="no input parameters.*--input-model"):
+        api.model_overrides(params=["input.max_latency=10ms"])
+    with pytest.raises(ConfigurationError, match="unknown input model 'spiky'"):
+        api.model_overrides(input_model="spiky")
+    spec = api.sweep_spec_from_dict({
+        "base": {"dataset": "mnist", "neurons": 5, "train_samples": 10, "validation": 20},
+        "grid": {"variant": {"baseline": {}, "lif": {"excitatory_model": "lif"},
+                             "dog": {"input_model": "dog-poisson"},
+                             "rec": {"recurrent": "fixed", "rec.w_exc_exc": 0.5}}}})
+    chosen = {pt["setting"]["variant"]: resolve(pt)[0] for pt in points_of(spec)}
+    assert chosen["baseline"] == default_parameters(5, 784)
+    assert type(chosen["lif"].exc).__name__ == "LIFParameters"
+    assert chosen["dog"].n_input == 1568 and chosen["rec"].rec.w_exc_exc == 0.5

@@ -33,12 +33,15 @@ def stdp_parameters(rule: str, assignments: list[str]) -> dict:
 
 def model_overrides(stdp_rule: str = "triplet", *, stdp_params=(), lockout_ms=None,
                     integration=None, input_transform=None, stdp_rate_final=None,
-                    params=(), models: dict | None = None, recurrent=None) -> dict:
+                    params=(), excitatory_model=None, inhibitory_model=None,
+                    input_model=None, recurrent=None) -> dict:
     """Parameter overrides (``default_parameters`` keywords) for the model options of
-    ``diehlsim train`` and ``diehlsim build``; ``models`` names components by keyword
-    (``{"excitatory_model": "bindsnet", "input_model": "latency"}``); ``params`` are
-    ``SECTION.NAME=VALUE`` texts, checked against the parameters of the chosen components."""
-    models = {k: v for k, v in (models or {}).items() if v is not None}
+    ``diehlsim train`` and ``diehlsim build``: the components by name (None: the default
+    one), and ``params``, ``SECTION.NAME=VALUE`` texts checked against the parameters of
+    the chosen components."""
+    models = {k: v for k, v in (("excitatory_model", excitatory_model),
+                                ("inhibitory_model", inhibitory_model),
+                                ("input_model", input_model)) if v is not None}
     for option, name in models.items():
         components.get(option.removesuffix("_model"), name)  # unknown: fails, naming the known
     overrides = dict(models)

@@ -80,9 +80,8 @@ def resolve(point: dict):
         input_transform=options.get("input_transform"),
         stdp_rate_final=options.get("stdp_rate_final"),
         params=[f"{k}={v}" for k, v in options["param"].items()],
-        models={key: options.get(key) for key in
-                ("excitatory_model", "inhibitory_model", "input_model")},
-        recurrent=options.get("recurrent"))
+        **{key: options.get(key) for key in
+           ("excitatory_model", "inhibitory_model", "input_model", "recurrent")})
     neurons = options.get("neurons")
     if neurons is None or "dataset" not in options:
         raise ConfigurationError("a sweep needs a dataset and neurons (in base or the grid)")

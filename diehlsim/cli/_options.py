@@ -57,9 +57,8 @@ def model_overrides(args: argparse.Namespace) -> dict:
         args.stdp, stdp_params=args.stdp_param, lockout_ms=args.lockout,
         integration=args.integration, input_transform=args.input_transform,
         stdp_rate_final=getattr(args, "stdp_rate_final", None), params=args.param,
-        models={f"{kind}_model": getattr(args, f"{kind}_model", None)
-                for kind in ("excitatory", "inhibitory", "input")},
-        recurrent=getattr(args, "recurrent", None))
+        **{key: getattr(args, key, None) for key in
+           ("excitatory_model", "inhibitory_model", "input_model", "recurrent")})
 
 
 def add_validation(parser) -> None:

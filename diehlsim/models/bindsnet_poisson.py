@@ -27,8 +27,8 @@ next_step : 1  # time step of the next spike
 # The interval: a Poisson draw, 0 counted as 1; a silent pixel (rate 0) never spikes.
 INTERVAL = "clip(poisson(mean_interval), 1, 1e15) + 1e15 * int(rate <= 0*Hz)"
 SLOT_START = f"""
-mean_interval = 1 / (rate * dt + int(rate <= 0*Hz))
-next_step = t_in_timesteps - 1 + {INTERVAL}
+mean_interval = 1 / (rate * dt + int(rate <= 0*Hz))  # 1 where silent (never used then)
+next_step = t_in_timesteps - 1 + {INTERVAL}  # first spike at step I_1 - 1 of the image
 """
 THRESHOLD = "input_on > 0 and t_in_timesteps >= next_step"
 RESET = f"next_step += {INTERVAL}"

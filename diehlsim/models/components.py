@@ -53,6 +53,18 @@ post2 = 1
 """
 
 
+def add_companion(group, obj) -> None:
+    """Register ``obj`` (e.g. Synapses within a layer) as built with ``group``: the network
+    adds it at the top level of its ``Network``. (A group's ``contained_objects`` would run
+    it too, but brian2cuda declares only the Synapses it finds at the top level.)"""
+    group.__dict__.setdefault("_diehlsim_companions", []).append(obj)
+
+
+def companions(group) -> list:
+    """The objects :func:`add_companion` registered with ``group``."""
+    return list(group.__dict__.get("_diehlsim_companions", []))
+
+
 def section_namespace(section) -> dict:
     """A parameter dataclass as a Brian2 namespace (field name -> value)."""
     return {f.name: getattr(section, f.name) for f in dataclasses.fields(section)}

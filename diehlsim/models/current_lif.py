@@ -49,41 +49,41 @@ spiking : 1  # 1 where the neuron spikes this step (one of those that crossed)
 
 # BindsNET steps 2-3: last step's input, unless refractory; then one step less to wait.
 INTEGRATE = """
-v += (ge - gi) * mV * int(refrac_count <= 0)
-refrac_count -= 1
-ge = 0
+v += (ge - gi) * mV * int(refrac_count <= 0)  # last step's jumps, dropped while refractory
+refrac_count -= 1  # one step less to wait
+ge = 0  # consumed
 gi = 0
 """
 # Step 4 for every neuron that crossed, before one of them is chosen to spike.
 EXC_CROSS = """
-crossed = int(v >= v_thresh + theta)
-v = crossed * v_reset + (1 - crossed) * v
-refrac_count = crossed * refractory_steps + (1 - crossed) * refrac_count
-theta += learning * theta_plus * crossed
+crossed = int(v >= v_thresh + theta)  # the adaptive threshold
+v = crossed * v_reset + (1 - crossed) * v  # every crossing neuron is reset ...
+refrac_count = crossed * refractory_steps + (1 - crossed) * refrac_count  # ... made refractory
+theta += learning * theta_plus * crossed  # ... and raises its threshold, spike or not
 """
 # The chosen neuron's postsynaptic traces are set before the synapses run, so that the
 # depression of a presynaptic spike in the same step sees 1, as BindsNET's PostPre does.
 EXC_SPIKE = """
-spiking = crossed * int(n_higher == 0)
-post1 = spiking + (1 - spiking) * post1
+spiking = crossed * int(n_higher == 0)  # the chosen one (all that crossed without one_spike)
+post1 = spiking + (1 - spiking) * post1  # nearest-spike trace: set to 1
 post2 = spiking + (1 - spiking) * post2
 """
 EXC_THRESHOLD = "spiking > 0"
 INH_THRESHOLD = "v >= v_thresh"
 INH_RESET = """
 v = v_reset
-refrac_count = refractory_steps
+refrac_count = refractory_steps  # the input of the next refractory_steps steps is dropped
 """
 # BindsNET's network.reset_state_variables() between images: potentials to rest, nothing
 # pending, traces to 0; theta (and the weights) carry on.
 RESET_IMAGE = """
 v = v_rest
-ge = 0
+ge = 0  # nothing pending from the last image
 gi = 0
 refrac_count = 0
 """
 EXC_RESET_IMAGE = RESET_IMAGE + """
-post1 = 0
+post1 = 0  # the traces restart at 0
 post2 = 0
 """
 

@@ -231,7 +231,8 @@ def build_network(params, capacity: int, *, record_input: bool = False,
         when="after_synapses", order=1, name="presentations")
     exc_spikes = SpikeMonitor(exc, name="exc_spikes")
     objects = [control, inputs, exc, inh, input_exc, exc_inh, inh_exc, counter,
-               presentations, exc_spikes, *extra.values()]
+               presentations, exc_spikes, *extra.values(),
+               *components.companions(exc), *components.companions(inh)]
     if labels is not None:  # the R-STDP decision layer (models.rstdp)
         layer = rstdp.build(params, control, exc)
         objects += list(layer.values())

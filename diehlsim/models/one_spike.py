@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Synapses
 
+from diehlsim.models import components
 from diehlsim.models.network import _summing_codeobj_class
 
 # Added to the layer's equations; the layer sets ``crossed`` (1 where v reached the
@@ -23,8 +24,8 @@ key : 1  # random key of a neuron that crossed this step, 0 for the others
 n_higher : 1  # neurons that crossed with a higher key (0: this one spikes, if it crossed)
 """
 DRAW = """
-key = crossed * (1 + rand())
-n_higher = 0
+key = crossed * (1 + rand())  # in (1, 2) where crossed, else 0
+n_higher = 0  # counted afresh every step
 """
 COUNT = "n_higher_post += int(key_pre > key_post)"
 SYNAPSES = "one_spike"
@@ -50,6 +51,5 @@ def attach(group, order: int) -> Synapses | None:
     # postsynaptic count needs atomics there (as the weight normalisation's sum does).
     syn.run_regularly(COUNT, when="before_thresholds", order=order + 1,
                       name="one_spike_count", codeobj_class=_summing_codeobj_class())
-    # Part of the layer: a Network that holds the group runs the synapses too.
-    group.contained_objects.append(syn)
+    components.add_companion(group, syn)  # the network runs it with the layer
     return syn

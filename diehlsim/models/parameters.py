@@ -236,6 +236,10 @@ def parse_parameter(assignment: str, models: dict | None = None) -> tuple[str, o
         raise ConfigurationError(
             f"{what}: unknown section {section!r}; choose one of {', '.join(_SECTIONS)}")
     defaults = section_class(section, models)()
+    if not dataclasses.fields(defaults):
+        raise ConfigurationError(
+            f"{what}: the chosen component has no {section} parameters; select the one they "
+            f"belong to (e.g. --input-model latency for input.max_latency)")
     if name not in {f.name for f in dataclasses.fields(defaults)}:
         raise ConfigurationError(
             f"{what}: {section} has no parameter {name!r}; known: "
