@@ -52,7 +52,10 @@ def run_figures(run_dir: Path, out_dir: Path, dataset: str, data_dir=None) -> li
 
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     state = runs.load_state(run_dir)
-    paths = plots.receptive_fields(state.weights, out_dir / "receptive_fields", dataset)
+    params, _ = runs.load_config(run_dir)
+    channels = params.n_input // params.pixels  # 2 for the on/off-centre DoG input
+    paths = plots.receptive_fields(state.weights, out_dir / "receptive_fields", dataset,
+                                   channels=channels)
     paths += plots.theta_distribution(state.theta, out_dir / "theta")
     metrics_path = run_dir / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else None

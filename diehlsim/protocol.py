@@ -80,6 +80,8 @@ class PhaseResult:
     # (images, n_exc) ms from the presentation's first step to each neuron's first spike,
     # inf when it stayed silent; from the same spikes as counts
     first_spike_ms: np.ndarray | None = None
+    # per image, what components decided (ChunkResult.decisions: the R-STDP layer's neuron)
+    decisions: dict = field(default_factory=dict)
 
 
 def stream_indices(n_images: int, total: int) -> np.ndarray:
@@ -96,7 +98,8 @@ def stdp_rate_at(position: int, total: int, final: float) -> float:
 def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: NetworkState,
               *, learning: bool, seed: int, first_chunk: int = 0, label: str = "images",
               progress: bool = True, keep_spikes: bool = False,
-              on_chunk=None, stdp_rate=None) -> tuple[PhaseResult, NetworkState]:
+              on_chunk=None, stdp_rate=None, labels=None,
+              rstdp_learning: bool = False) -> tuple[PhaseResult, NetworkState]:
     """Present ``images[indices]`` in order; learning on or off; return responses and state.
 
     ``stdp_rate(position)``, if given, is the STDP rate factor of the chunk that starts after
@@ -104,22 +107,28 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
 
     ``on_chunk(chunk_index, position, state, log, counts, image_index)`` is called after
     every chunk (checkpoints) with the chunk's accepted responses and their dataset indices.
+
+    ``labels`` (the class of every image in ``images``) go to a network with the R-STDP
+    decision layer as run-time data; it learns from them while ``rstdp_learning``.
     """
     # Validate all images before the first chunk (a bad one fails now, not hours in), but
     # convert to rates chunk by chunk: all of MNIST as float64 is 376 MB.
-    pixels = check_images(images, sim.params.n_input)
+    pixels = check_images(images, sim.params.pixels)
     encode = sim.model.input_model.encode
     meter = Progress(len(indices), label, enabled=progress)
     counts, first_spike, image_index, intensity, repeats, chunks = [], [], [], [], [], []
-    input_spikes, exc_spikes = [], []
+    input_spikes, exc_spikes, decisions = [], [], []
     position, chunk, presentations, sim_s = 0, first_chunk, 0, 0.0
     while position < len(indices):
         batch = indices[position: position + sim.slots]
         stimulus = encode(pixels[batch], sim.params)
         chunk_stdp_rate = 1.0 if stdp_rate is None else float(stdp_rate(position))
-        result, state = sim.run_chunk(stimulus, state, learning=learning,
-                                      seed=chunk_seed(seed, chunk), stdp_rate=chunk_stdp_rate)
+        result, state = sim.run_chunk(
+            stimulus, state, learning=learning, seed=chunk_seed(seed, chunk),
+            stdp_rate=chunk_stdp_rate, labels=None if labels is None else labels[batch],
+            rstdp_learning=rstdp_learning)
         accepted = result.accepted & (result.image < len(batch))
+        decisions.append({k: v[accepted] for k, v in result.decisions.items()})
         counts.append(result.counts[accepted])
         first_spike.append(result.first_spike_ms[accepted])
         image_index.append(batch[result.image[accepted]])
@@ -150,5 +159,7 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
         repeats=np.concatenate(repeats) if repeats else np.zeros(0, int),
         chunks=chunks, sim_s=sim_s, presentations=presentations,
         input_spikes=input_spikes, exc_spikes=exc_spikes,
-        first_spike_ms=np.concatenate(first_spike) if first_spike else np.full((0, n), np.inf)
+        first_spike_ms=np.concatenate(first_spike) if first_spike else np.full((0, n), np.inf),
+        decisions={k: np.concatenate([d[k] for d in decisions]) for k in
+                   (decisions[0] if decisions else {})},
     ), state

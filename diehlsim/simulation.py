@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +25,17 @@ from diehlsim import devices
 from diehlsim.devices import DEFAULT_SLOTS, DEVICES, arguments, native
 from diehlsim.analysis.first_spike import first_spike_times
 from diehlsim.errors import ConfigurationError, SimulationError
+from diehlsim.models import rstdp
 from diehlsim.models.network import DiehlCookNetwork, build_network
 from diehlsim.models.parameters import NetworkParameters
-from diehlsim.models.state import ONE, SYNAPSES, NetworkState, StateVariable, carried_rows
+from diehlsim.models.state import (
+    ONE,
+    NetworkState,
+    StateVariable,
+    carried_rows,
+    is_matrix,
+    shape_of,
+)
 
 __all__ = ["DEFAULT_SLOTS", "DEVICES", "ChunkResult", "Simulator", "default_build_name"]
 
@@ -50,6 +58,8 @@ class ChunkResult:
     state_monitor: dict | None
     wall_s: float  # the whole chunk: process start-up, reading and writing arrays, the run
     network_s: float = 0.0  # Brian2's network run alone (standalone: its last_run_info)
+    # per presentation, recorded by components (the R-STDP layer's decided output neuron)
+    decisions: dict = field(default_factory=dict)
 
 
 class Simulator:
@@ -74,6 +84,7 @@ class Simulator:
         self.build_dir = Path(build_dir or devices.default_build_root() / default_build_name(
             params, device_name, slots, record_input, device_options)).resolve()
         self.build_s = 0.0
+        self._extra_settings: dict = {}  # the decision layer's settings of the next chunk
         start = time.perf_counter()
         # the device stays this simulator's when another simulator is made later
         self._device = devices.configure(device_name, self.build_dir, threads=threads,
@@ -112,15 +123,25 @@ class Simulator:
 
     # -- running -------------------------------------------------------------------------
     def run_chunk(self, images: np.ndarray, state: NetworkState, *, learning: bool,
-                  seed: int, stdp_rate: float = 1.0) -> tuple[ChunkResult, NetworkState]:
+                  seed: int, stdp_rate: float = 1.0, labels=None,
+                  rstdp_learning: bool = False) -> tuple[ChunkResult, NetworkState]:
         """Present ``images`` (k x n_input stimulus values at intensity 1, as the input
         model's ``encode`` gives them: rates in Hz for Poisson input), k <= slots.
 
         The controller stops when the images or the chunk's slots run out; the returned
         state continues where it stopped (``images_done`` tells how far it got).
         ``stdp_rate`` scales every STDP weight change of the chunk (training schedules).
+        A network with the R-STDP decision layer (``params.rstdp``) takes the ``labels`` of
+        the images (classes; needed when ``rstdp_learning``) and learns while
+        ``rstdp_learning``.
         """
         stimulus = self._stimulus_values(images)
+        self._extra_settings = {}
+        if self.params.rstdp is not None:
+            if rstdp_learning and labels is None:
+                raise ConfigurationError("the R-STDP layer learns from labels: pass the "
+                                         "labels of the chunk's images (labels=...)")
+            self._extra_settings = rstdp.chunk_settings(labels, rstdp_learning, self.slots)
         start = time.perf_counter()
         if self.standalone:
             self._run_standalone(stimulus, len(images), state, learning, seed, stdp_rate)
@@ -166,11 +187,14 @@ class Simulator:
             "excitatory.learning": float(learning), "excitatory.stdp_rate": float(stdp_rate),
             "input_exc.step_offset": float(step_offset),
         }
+        if self.params.rstdp is not None:  # labels and learning flag of the decision layer
+            settings.update(self._extra_settings
+                            or rstdp.chunk_settings(None, False, self.slots))
         values = {}
         for row in self.table:
             if row.carried:
                 value = getattr(state, row.key)
-                values[row] = np.ravel(value) if row.shape == SYNAPSES else value
+                values[row] = np.ravel(value) if is_matrix(row) else value
             else:
                 values[row] = settings[row.run_name]
         return values
@@ -178,6 +202,8 @@ class Simulator:
     def target(self, row: StateVariable):
         """The Brian2 object a row is read from or written to."""
         if row.variable == "values":  # a TimedArray's run argument
+            if row.group in self.model.extra:  # a component's own (the R-STDP labels)
+                return self.model.extra[row.group]
             return getattr(self.model, row.group)
         return getattr(self.model.net[row.group], row.variable)
 
@@ -263,10 +289,25 @@ class Simulator:
             intensity=np.array(m.presentations.intensity[:], dtype=float),  # a copy: see below
             repeats=repeats, n_spikes=n_spikes, accepted=accepted, start_step=start_step,
             counts=counts, first_spike_ms=first_spike_ms, exc_spikes=(exc_i, exc_step), input_spikes=input_spikes,
-            state_monitor=state_monitor, wall_s=wall, network_s=self._network_seconds(wall))
+            state_monitor=state_monitor, wall_s=wall, network_s=self._network_seconds(wall),
+            decisions=self._decisions(len(repeats)))
         if not self.standalone:
             self._clear_monitors()
         return result, new_state
+
+    def _decisions(self, n_presentations: int) -> dict:
+        """The R-STDP layer's decided output neuron (-1: none) and reward per presentation,
+        recorded at the same presentation ends as ``presentations``."""
+        monitor = self.model.extra.get("decisions")
+        if monitor is None:
+            return {}
+        out = {"rstdp_neuron": np.asarray(monitor.rstdp_decided[:], dtype=np.int64),
+               "rstdp_reward": np.array(monitor.rstdp_reward[:], dtype=float),
+               "rstdp_label": np.asarray(monitor.rstdp_label[:], dtype=np.int64)}
+        if any(len(v) != n_presentations for v in out.values()):
+            raise SimulationError("the R-STDP decision monitor and the presentations "
+                                  "monitor disagree on the number of presentations")
+        return out
 
     def _network_seconds(self, wall: float) -> float:
         """Time inside Brian2's network run: standalone devices report it in the results
@@ -277,14 +318,14 @@ class Simulator:
 
     def _read_state(self, chunk_start: int) -> NetworkState:
         """The carried rows of the table, read back after a chunk."""
-        shape = (self.params.n_input, self.params.n_exc)
         values = {}
         for row in carried_rows(self.table):
             value = np.asarray(self.target(row)[:] / row.unit)
             if row.shape == ONE:
                 values[row.key] = row.dtype(value[0])
             else:
-                values[row.key] = (value.reshape(shape) if row.shape == SYNAPSES else value).copy()
+                shape = shape_of(row, self.params.n_input, self.params.n_exc)
+                values[row.key] = value.reshape(shape).copy()
         steps = int(round(float(self.duration / self.params.protocol.dt)))
         return NetworkState(values, chunk_start + steps)
 
@@ -292,7 +333,8 @@ class Simulator:
         # Runtime monitors accumulate across runs; keep memory bounded per chunk. The result
         # holds copies: resizing would change arrays that are views of the monitors' data.
         # SpikeMonitor.resize leaves N (where the next spike is written) and count alone.
-        for monitor in (self.model.presentations, self.model.exc_spikes, self.model.input_spikes):
+        for monitor in (self.model.presentations, self.model.exc_spikes, self.model.input_spikes,
+                        self.model.extra.get("decisions")):
             if monitor is not None:
                 monitor.resize(0)
                 monitor.variables["N"].set_value(0)

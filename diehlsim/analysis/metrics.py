@@ -102,10 +102,11 @@ def roc_auc_ovr(y_true, scores, n_classes: int = 10) -> dict:
 
 
 def evaluation_metrics(test_counts, test_labels, fitted: dict, n_classes: int = 10, *,
-                       first_spike_ms=None) -> dict:
+                       first_spike_ms=None, rstdp_class=None) -> dict:
     """All test metrics of the registered read-outs (:mod:`diehlsim.analysis.readouts`),
     fitted as ``fitted`` (``readouts.fit_all``), as a JSON-able dict. ``first_spike_ms``
-    are the test presentations' first-spike times, for the read-outs that read them.
+    are the test presentations' first-spike times, for the read-outs that read them;
+    ``rstdp_class`` the R-STDP layer's decisions, where the phase ran with it.
 
     Keys: ``accuracy_<name>`` for every read-out (``accuracy_all``, ``accuracy_proportion``
     for the built-in votes; a presentation a read-out leaves undecided counts as wrong),
@@ -119,7 +120,8 @@ def evaluation_metrics(test_counts, test_labels, fitted: dict, n_classes: int = 
     counts = as_count_matrix(test_counts, "test_counts")
     n_classes = check_n_classes(n_classes)
     labels = as_labels(test_labels, len(counts), n_classes, "test_labels")
-    predicted = readouts.predictions(fitted, counts, n_classes, first_spike_ms=first_spike_ms)
+    predicted = readouts.predictions(fitted, counts, n_classes, first_spike_ms=first_spike_ms,
+                                     rstdp_class=rstdp_class)
     if not predicted:
         raise AnalysisInputError("no fitted read-out to evaluate: fit them on the labelling "
                                  "phase first (readouts.fit_all)")

@@ -5,8 +5,10 @@ and then scores each test presentation per class; its prediction is the best-sco
 class. Metrics, results tables, CLI output and figures iterate over :func:`readouts`, so a
 new read-out is one module that calls :func:`register`. The built-in ones are Diehl &
 Cook's vote (``all``), BindsNET's proportion-weighted vote (``proportion``), the class of
-the first neuron to fire (``first_spike``, :mod:`~diehlsim.analysis.first_spike`) and
-multinomial logistic regression on the counts (``linear``, :mod:`~diehlsim.analysis.linear`);
+the first neuron to fire (``first_spike``, :mod:`~diehlsim.analysis.first_spike`),
+multinomial logistic regression on the counts (``linear``, :mod:`~diehlsim.analysis.linear`)
+and the R-STDP decision layer's own decision (``rstdp``, :mod:`~diehlsim.analysis.rstdp`;
+only where the phase ran with that layer);
 the first registered is the *primary* read-out, whose per-class scores are kept.
 
 The responses of a phase are :class:`Responses`: the spike counts and the first-spike
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from diehlsim.analysis import first_spike, linear
+from diehlsim.analysis import rstdp as rstdp_readout
 from diehlsim.analysis.labelling import assign_labels, class_proportions, vote_scores
 from diehlsim.analysis.validation import AnalysisInputError, as_count_matrix, as_labels
 from diehlsim.registry import Registry
@@ -44,6 +47,9 @@ class Responses:
 
     counts: np.ndarray  # spike counts
     first_spike_ms: np.ndarray | None = None  # ms from the window start; inf when silent
+    # (presentations,) the class the R-STDP decision layer decided in generated code, -1
+    # when none of its neurons fired (given only when the network has that layer)
+    rstdp_class: np.ndarray | None = None
 
     def has(self, names) -> bool:
         return all(getattr(self, name) is not None for name in names)
@@ -63,6 +69,9 @@ class Readout:
     fit: Callable
     scores: Callable
     reads: tuple[str, ...] = COUNTS_ONLY  # the fields of Responses it needs
+    # only when asked for (the R-STDP layer): left out of the fixed columns of results
+    # tables (accuracy_columns), reported wherever a run's metrics have it
+    optional: bool = False
 
 
 _READOUTS = Registry("read-out", AnalysisInputError)
@@ -89,23 +98,27 @@ def accuracy_key(readout: Readout) -> str:
     return f"accuracy_{readout.name}"
 
 
-def responses(counts, first_spike_ms=None) -> Responses:
+def responses(counts, first_spike_ms=None, rstdp_class=None) -> Responses:
     """Checked :class:`Responses` of one phase (``counts`` may already be one)."""
     if isinstance(counts, Responses):
-        counts, first_spike_ms = counts.counts, counts.first_spike_ms
+        counts, first_spike_ms, rstdp_class = (counts.counts, counts.first_spike_ms,
+                                               counts.rstdp_class)
     counts = as_count_matrix(counts, "counts")
     if first_spike_ms is not None:
         first_spike_ms = first_spike.as_first_spike_matrix(first_spike_ms, counts)
-    return Responses(counts, first_spike_ms)
+    if rstdp_class is not None:
+        rstdp_class = rstdp_readout.as_decisions(rstdp_class, len(counts))
+    return Responses(counts, first_spike_ms, rstdp_class)
 
 
-def fit_all(counts, labels, n_classes: int = 10, *, first_spike_ms=None) -> dict[str, dict]:
+def fit_all(counts, labels, n_classes: int = 10, *, first_spike_ms=None,
+            rstdp_class=None) -> dict[str, dict]:
     """Every registered read-out fitted on the labelling phase: name -> fitted arrays.
 
     ``counts`` is the count matrix or :class:`Responses`; a read-out that reads first-spike
     times is fitted only when they are given (``first_spike_ms``). A read-out whose fit
     raises :class:`TooFewLabels` is left out, with a warning that says why."""
-    given = responses(counts, first_spike_ms)
+    given = responses(counts, first_spike_ms, rstdp_class)
     labels = as_labels(labels, len(given.counts), n_classes, "label_labels")
     fitted = {}
     for readout in readouts():
@@ -141,10 +154,10 @@ def fitted_from_arrays(arrays: dict[str, np.ndarray]) -> dict[str, dict]:
 
 
 def predictions(fitted: dict[str, dict], counts, n_classes: int = 10, *,
-                first_spike_ms=None) -> dict:
+                first_spike_ms=None, rstdp_class=None) -> dict:
     """``{name: (scores, predicted class)}`` of every fitted read-out; the class is
     :data:`UNDECIDED` (-1) where the read-out's scores are all NaN."""
-    given = responses(counts, first_spike_ms)
+    given = responses(counts, first_spike_ms, rstdp_class)
     out = {}
     for readout in readouts():
         if readout.name not in fitted:
@@ -209,9 +222,17 @@ LINEAR = register(Readout("linear", "linear", linear.ARRAYS,
                           linear.fit_linear, linear.linear_scores))
 
 
+# Decided in generated code by the R-STDP layer (models.rstdp); fitted only where a phase
+# brings its decisions, i.e. when evaluate was asked for it.
+RSTDP = register(Readout("rstdp", "R-STDP", rstdp_readout.ARRAYS, rstdp_readout.fit_rstdp,
+                         rstdp_readout.rstdp_scores, reads=("counts", "rstdp_class"),
+                         optional=True))
+
+
 def accuracy_columns() -> list[str]:
-    """``accuracy_<name>`` of every registered read-out, the primary one first."""
-    return [accuracy_key(r) for r in readouts()]
+    """``accuracy_<name>`` of every registered read-out that is not optional, the primary
+    one first."""
+    return [accuracy_key(r) for r in readouts() if not r.optional]
 
 
 def accuracies(metrics: dict) -> list[tuple[Readout, float]]:

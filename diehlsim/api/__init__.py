@@ -18,6 +18,7 @@ from diehlsim.api.evaluation import (
     validation_accuracies,
     validation_columns,
 )
+from diehlsim.api.evaluation_rstdp import parse_overrides as rstdp_overrides
 from diehlsim.api.options import model_overrides, stdp_parameters
 from diehlsim.api.project import build, figures, information_figures
 from diehlsim.api.recording import (
@@ -51,6 +52,7 @@ from diehlsim.datasets.download import download
 from diehlsim.datasets.locate import user_cache_dir
 from diehlsim.models.components import names as component_names
 from diehlsim.models.parameters import INPUT_TRANSFORMS, INTEGRATIONS, parse_parameter
+from diehlsim.models.recurrent import KINDS as RECURRENT_KINDS
 from diehlsim.models.stdp import rule_names
 from diehlsim.runs import load_config, stop_signals_to_interrupt
 from diehlsim.simulation import DEVICES, Simulator
@@ -62,12 +64,12 @@ MODEL_CHOICES = {kind: tuple(component_names(kind))
 
 __all__ = [
     "accuracies", "accuracy_columns", "Analysis", "ANALYSIS_SUBDIR", "analyze", "build",
-    "BUILD_DEVICES", "DATASETS", "DEFAULT_PERMUTATIONS", "DEFAULT_SAMPLES_PER_CLASS",
+    "BUILD_DEVICES", "component_names", "DATASETS", "DEFAULT_PERMUTATIONS", "DEFAULT_SAMPLES_PER_CLASS",
     "DEFAULT_SLOTS", "DEVICES", "download", "DOWNLOADABLE", "evaluate", "figures",
     "information_figures", "input_size_of", "INPUT_SIZES", "INPUT_TRANSFORMS", "INTEGRATIONS",
     "load_assignments", "load_config", "make_simulator", "MIRROR_ENV", "MODEL_CHOICES",
-    "model_overrides",
-    "parse_parameter", "record", "repeat_test", "RepeatResult", "resume", "Simulator",
+    "model_overrides", "parse_parameter", "record", "RECURRENT_KINDS", "repeat_test",
+    "rstdp_overrides", "RepeatResult", "resume", "Simulator",
     "simulator_for_run", "stdp_parameters", "STDP_RULES", "stop_signals_to_interrupt",
     "train", "TrainedRun", "training_finished",
     "user_cache_dir", "validation_accuracies", "validation_columns", "ARRAYS",

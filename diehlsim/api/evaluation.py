@@ -19,6 +19,7 @@ import pandas as pd
 from diehlsim import io, runs, seeds
 from diehlsim.analysis import readouts
 from diehlsim.analysis.metrics import evaluation_metrics
+from diehlsim.api import evaluation_rstdp
 from diehlsim.api.data import run_images, run_training_data
 from diehlsim.api.training import simulator_for_run
 from diehlsim.errors import ConfigurationError, RunDirectoryError
@@ -59,7 +60,7 @@ VALIDATION_FIRST_CHUNK = 1_000_000
 def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | None = None,
              validation_samples: int | None = None, device: str | None = None,
              data_dir=None, progress: bool = True, simulator: Simulator | None = None,
-             test=None) -> dict:
+             test=None, rstdp=None, rstdp_epochs: int = 1) -> dict:
     """Label the neurons (learning off, theta frozen), test, and write metrics.json.
 
     The neurons are labelled on training images only. A run trained with a validation
@@ -67,6 +68,11 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
     reports ``validation_accuracy_<read-out>``: choose settings on those, not on the test
     set. ``test=(images, labels)`` gives the test images of a run trained on your own
     arrays (when they were not given to ``train``).
+
+    ``rstdp`` adds the R-STDP decision layer (``True``, a dict of its parameters or
+    ``models.rstdp.RSTDPParameters``; see :mod:`diehlsim.api.evaluation_rstdp`): it learns
+    on the labelling images (the excitatory layer frozen) for ``rstdp_epochs`` passes and
+    is reported as ``accuracy_rstdp`` beside the other read-outs, on the same spikes.
     """
     _not_interrupted(Path(run_dir))
     run_dir = runs.require(Path(run_dir), "config.json", "state.npz")
@@ -75,18 +81,26 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
     params, settings = runs.load_config(run_dir)
     state = runs.load_state(run_dir)
     seed = int(settings["seed"])
+    params, state = evaluation_rstdp.with_layer(params, state, rstdp, rstdp_epochs, seed)
     data = run_training_data(run_dir, settings, data_dir)
     test_images, test_labels = run_images(run_dir, settings, "test", data_dir, given=test)
     label_idx = data.pool[:_limit(len(data.pool), label_samples, "label_samples")]
     test_idx = np.arange(_limit(len(test_images), test_samples, "test_samples"))
     sim = simulator or simulator_for_run(params, settings, device)
     start = time.perf_counter()
+    learns = params.rstdp is not None  # the decision layer's first epoch is this pass
     labelled, state = run_phase(sim, data.images, label_idx, state, learning=False,
                                 seed=seeds.phase_seed(seed, "label"), label="label",
-                                progress=progress)
+                                progress=progress, labels=data.labels if learns else None,
+                                rstdp_learning=learns)
     label_y = data.labels[labelled.image_index]
     fitted = readouts.fit_all(labelled.counts, label_y,
-                              first_spike_ms=labelled.first_spike_ms)
+                              first_spike_ms=labelled.first_spike_ms,
+                              rstdp_class=evaluation_rstdp.decided(sim, labelled))
+    decision_layer = evaluation_rstdp.train_more(sim, data, label_idx, state, rstdp_epochs,
+                                                 seed, progress) if learns else None
+    if decision_layer is not None:
+        state = decision_layer.state
     metrics = {}
     if data.split is not None:
         validated = _validation_pass(sim, data, validation_samples, state, fitted, seed,
@@ -102,6 +116,9 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
                    ms_per_test_image=1000 * tested.phase.sim_s / max(1, len(tested.labels)))
     for name, array in readouts.fitted_arrays(fitted).items():  # assignments, linear_coef, ...
         io.write_npy(run_dir / f"{name}.npy", array)
+    if decision_layer is not None:
+        metrics["rstdp"] = evaluation_rstdp.save(run_dir, sim, labelled, label_y,
+                                                 decision_layer)
     _save_phase(run_dir, "label", labelled, label_y)
     _save_phase(run_dir, "test", tested.phase, tested.labels)
     io.write_json(run_dir / "metrics.json", metrics)
@@ -122,8 +139,9 @@ def validation_key(readout) -> str:
 
 
 def validation_columns() -> list[str]:
-    """``validation_accuracy_<name>`` of every registered read-out, the primary one first."""
-    return [validation_key(r) for r in readouts.readouts()]
+    """``validation_accuracy_<name>`` of every registered read-out that is not optional,
+    the primary one first."""
+    return [validation_key(r) for r in readouts.readouts() if not r.optional]
 
 
 def validation_accuracies(metrics: dict) -> list:
@@ -151,7 +169,9 @@ def repeat_test(run_dir, repeats, *, test_samples: int | None = None, device: st
     run_dir = runs.require(Path(run_dir), "config.json", "state.npz", "assignments.npy")
     params, settings = runs.load_config(run_dir)
     trained = runs.load_state(run_dir)
-    fitted = load_readouts(run_dir, params.n_exc)
+    # read-outs decided by a layer the saved network lacks (R-STDP) are left out
+    fitted = {name: parts for name, parts in load_readouts(run_dir, params.n_exc).items()
+              if set(readouts.get(name).reads) <= {"counts", "first_spike_ms"}}
     sim = simulator or simulator_for_run(params, settings, device)
     images, labels = run_images(run_dir, settings, "test", data_dir, given=test)
     indices = np.arange(_limit(len(images), test_samples, "test_samples"))
@@ -203,7 +223,8 @@ def _test_pass(sim: Simulator, images, labels, indices, state: NetworkState, fit
                           progress=progress, first_chunk=first_chunk)
     tested_labels = labels[tested.image_index]
     metrics = evaluation_metrics(tested.counts, tested_labels, fitted,
-                                 first_spike_ms=tested.first_spike_ms)
+                                 first_spike_ms=tested.first_spike_ms,
+                                 rstdp_class=evaluation_rstdp.decided(sim, tested))
     return _TestPass(tested, tested_labels, metrics)
 
 
@@ -214,6 +235,8 @@ def _save_phase(run_dir: Path, name: str, phase: PhaseResult, labels: np.ndarray
     io.write_csv(run_dir / f"{name}_presentations.csv", pd.DataFrame({
         "image": phase.image_index, "label": labels, "intensity": phase.intensity,
         "repeats": phase.repeats, "spikes": phase.counts.sum(axis=1)}))
+    for key, values in phase.decisions.items():  # the R-STDP layer's, when it ran
+        io.write_npy(run_dir / f"{name}_{key}.npy", values)
 
 
 def _limit(available: int, requested: int | None, flag: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from brian2 import have_same_dimensions, ms
 
 from diehlsim.errors import ConfigurationError
+from diehlsim.models import components
 from diehlsim.models.parameters import parse_parameter, parse_quantity
 from diehlsim.models.stdp import get_rule
 
@@ -32,13 +33,20 @@ def stdp_parameters(rule: str, assignments: list[str]) -> dict:
 
 def model_overrides(stdp_rule: str = "triplet", *, stdp_params=(), lockout_ms=None,
                     integration=None, input_transform=None, stdp_rate_final=None,
-                    params=(), models: dict | None = None) -> dict:
+                    params=(), excitatory_model=None, inhibitory_model=None,
+                    input_model=None, recurrent=None) -> dict:
     """Parameter overrides (``default_parameters`` keywords) for the model options of
-    ``diehlsim train`` and ``diehlsim build``; ``params`` are ``SECTION.NAME=VALUE`` texts
-    (checked against the neuron models that ``models`` names, e.g.
-    ``{"excitatory_model": "bindsnet"}``)."""
-    models = {k: v for k, v in (models or {}).items() if v is not None}
+    ``diehlsim train`` and ``diehlsim build``: the components by name (None: the default
+    one), and ``params``, ``SECTION.NAME=VALUE`` texts checked against the parameters of
+    the chosen components."""
+    models = {k: v for k, v in (("excitatory_model", excitatory_model),
+                                ("inhibitory_model", inhibitory_model),
+                                ("input_model", input_model)) if v is not None}
+    for option, name in models.items():
+        components.get(option.removesuffix("_model"), name)  # unknown: fails, naming the known
     overrides = dict(models)
+    if recurrent is not None:
+        overrides["recurrent"] = recurrent
     if stdp_params:
         overrides["stdp"] = stdp_parameters(stdp_rule, stdp_params)
     if lockout_ms is not None:

@@ -38,7 +38,8 @@ def build(out, device: str = "cpp_standalone", n_exc: int = 100,
         cuda.find_nvcc()  # a clear error before minutes of code generation
     if not compile:
         (out / "main").unlink(missing_ok=True)  # an older binary would not match the sources
-    params = default_parameters(int(n_exc), int(input_size), stdp_rule, **(overrides or {}))
+    params = default_parameters(int(n_exc), stdp_rule=stdp_rule, pixels=int(input_size),
+                                **(overrides or {}))
     options = {"portable": bool(portable)}
     if device == "cuda_standalone":
         options.update(compute_capability=compute_capability or cuda.DEFAULT_COMPUTE_CAPABILITY,

@@ -79,12 +79,14 @@ def resolve(point: dict):
         lockout_ms=options.get("lockout"), integration=options.get("integration"),
         input_transform=options.get("input_transform"),
         stdp_rate_final=options.get("stdp_rate_final"),
-        params=[f"{k}={v}" for k, v in options["param"].items()])
+        params=[f"{k}={v}" for k, v in options["param"].items()],
+        **{key: options.get(key) for key in
+           ("excitatory_model", "inhibitory_model", "input_model", "recurrent")})
     neurons = options.get("neurons")
     if neurons is None or "dataset" not in options:
         raise ConfigurationError("a sweep needs a dataset and neurons (in base or the grid)")
-    params = default_parameters(neurons, input_size_of(options["dataset"]), options["stdp"],
-                                **overrides)
+    params = default_parameters(neurons, stdp_rule=options["stdp"],
+                                pixels=input_size_of(options["dataset"]), **overrides)
     epochs = None if options.get("train_samples") is not None else options.get("epochs")
     kwargs = dict(dataset=options["dataset"], n_exc=neurons, epochs=epochs,
                   train_samples=options.get("train_samples"), stdp_rule=options["stdp"],

@@ -22,10 +22,12 @@ BASE_OPTIONS = {
     "dataset": str, "neurons": int, "epochs": float, "train_samples": int, "stdp": str,
     "lockout": float, "integration": str, "input_transform": str, "stdp_rate_final": float,
     "device": str, "chunk": int, "threads": int, "validation": int, "validation_seed": int,
-    "param": None, "stdp_param": None,
+    "param": None, "stdp_param": None, "excitatory_model": str, "inhibitory_model": str,
+    "input_model": str, "recurrent": str,
 }
 AXIS_OPTIONS = ("neurons", "epochs", "train_samples", "stdp", "lockout",
-                "integration", "input_transform", "stdp_rate_final")
+                "integration", "input_transform", "stdp_rate_final", "excitatory_model",
+                "inhibitory_model", "input_model", "recurrent")
 EVALUATE_OPTIONS = ("label_samples", "test_samples", "validation_samples")
 SPEC_KEYS = ("base", "grid", "seeds", "evaluate", "baseline", "select", "retries")
 DEFAULT_BASE = {"epochs": 1.0, "stdp": "triplet", "device": "cpp_standalone",

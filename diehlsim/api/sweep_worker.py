@@ -87,6 +87,11 @@ def _simulator(params, kwargs, build_root):
     sim = _SIMULATORS.pop(name, None)
     built_now = sim is None
     if sim is None:
+        # Configuring a standalone device for a new build clears the arrays of the builds
+        # before it (device.reinit), so their simulators could not read a chunk back
+        if kwargs["device"] != "runtime":
+            for cached in list(_SIMULATORS.values()):
+                _forget_simulator(cached)
         sim = make_simulator(params, kwargs["device"], kwargs["slots"], kwargs["threads"],
                              build_root=Path(build_root) if build_root else None)
     # the driver's parameters (input transform, rate schedule) may differ between points of

@@ -85,7 +85,8 @@ def train(run_dir, dataset="mnist", n_exc: int = 100, *, epochs: float | None = 
     _check_device_can_run(device, simulator)
     data = _training_data(dataset, data_dir, validation, validation_seed)
     test_arrays = _own_arrays(test, "test", data.n_input) if test is not None else None
-    params = default_parameters(int(n_exc), data.n_input, stdp_rule, **(overrides or {}))
+    params = default_parameters(int(n_exc), stdp_rule=stdp_rule, pixels=data.n_input,
+                                **(overrides or {}))
     _check_memory(params)
     total = _total_images(len(data.pool), epochs, train_samples)
     run_dir = runs.prepare_new(Path(run_dir), force=force)

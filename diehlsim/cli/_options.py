@@ -30,14 +30,24 @@ def add_model_options(parser) -> None:
     parser.add_argument("--input-transform", choices=api.INPUT_TRANSFORMS, default=None,
                         help="per-image contrast transform of the grey levels before the rates "
                              "(default none, as in the paper; see docs/model.md)")
-    for kind in ("excitatory", "inhibitory", "input"):
-        parser.add_argument(f"--{kind}-model", choices=api.MODEL_CHOICES[kind], default=None,
-                            help=f"{kind} component (default diehl-cook / poisson; bindsnet "
-                                 "and bindsnet-poisson: Capozzi et al.'s, docs/capozzi2023.md)")
+    parser.add_argument("--excitatory-model", choices=api.MODEL_CHOICES["excitatory"],
+                        default=None, help="excitatory neuron model (default diehl-cook: "
+                        "adaptive threshold; lif: fixed threshold; bindsnet: Capozzi et al.'s "
+                        "current-based LIF; docs/model.md)")
+    parser.add_argument("--inhibitory-model", choices=api.MODEL_CHOICES["inhibitory"],
+                        default=None, help="inhibitory neuron model (default diehl-cook; "
+                        "bindsnet: docs/capozzi2023.md)")
+    parser.add_argument("--input-model", choices=api.MODEL_CHOICES["input"], default=None,
+                        help="input encoder (default poisson; latency, periodic, dog-poisson, "
+                             "dog-latency: docs/model.md; bindsnet-poisson: "
+                             "docs/capozzi2023.md; their parameters: --param input.NAME)")
+    parser.add_argument("--recurrent", choices=api.RECURRENT_KINDS, default=None,
+                        help="excitatory -> excitatory projection (default none; fixed: "
+                             "all-to-all, fixed weight rec.w_exc_exc)")
     parser.add_argument("--param", action="append", default=[], metavar="SECTION.NAME=VALUE",
                         help="override any network parameter, with its units, e.g. "
                              "conn.w_inh_exc=25 or exc.theta_plus=0.1mV (repeatable; sections "
-                             "exc, inh, conn, protocol as in docs/model.md)")
+                             "exc, inh, conn, protocol, input, rec as in docs/model.md)")
 
 
 def model_overrides(args: argparse.Namespace) -> dict:
@@ -47,8 +57,8 @@ def model_overrides(args: argparse.Namespace) -> dict:
         args.stdp, stdp_params=args.stdp_param, lockout_ms=args.lockout,
         integration=args.integration, input_transform=args.input_transform,
         stdp_rate_final=getattr(args, "stdp_rate_final", None), params=args.param,
-        models={f"{kind}_model": getattr(args, f"{kind}_model", None)
-                for kind in ("excitatory", "inhibitory", "input")})
+        **{key: getattr(args, key, None) for key in
+           ("excitatory_model", "inhibitory_model", "input_model", "recurrent")})
 
 
 def add_validation(parser) -> None:

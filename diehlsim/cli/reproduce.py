@@ -49,6 +49,13 @@ def _add_common(parser, quick_help: str) -> None:
                         help="test images (default: all)")
     parser.add_argument("--force", action="store_true",
                         help="train again even when --out holds a finished training run")
+    parser.add_argument("--excitatory-model", choices=api.component_names("excitatory"),
+                        default="diehl-cook", help="excitatory neuron model (default: the "
+                        "paper's, %(default)s; lif: fixed threshold)")
+    parser.add_argument("--input-model", choices=api.component_names("input"),
+                        default="poisson", help="input encoder (default: %(default)s)")
+    parser.add_argument("--recurrent", choices=api.RECURRENT_KINDS, default="none",
+                        help="excitatory -> excitatory projection (default: %(default)s)")
 
 
 def _register_capozzi(papers) -> None:
@@ -103,6 +110,8 @@ def _register_figures(papers) -> None:
 def _options(args) -> RunOptions:
     return RunOptions(device=args.device, seed=args.seed, stdp_rule=args.stdp,
                       input_transform=getattr(args, "input_transform", "none"),
+                      excitatory_model=args.excitatory_model, input_model=args.input_model,
+                      recurrent=args.recurrent,
                       threads=args.threads, force=args.force)
 
 

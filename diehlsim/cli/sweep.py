@@ -12,7 +12,8 @@ from diehlsim.errors import ConfigurationError
 _GRID_FORM = ("grid", "seeds", "dataset", "neurons", "epochs", "train_samples", "stdp",
               "stdp_param", "lockout", "integration", "input_transform", "param",
               "stdp_rate_final", "device", "chunk", "validation", "label_samples",
-              "test_samples", "validation_samples", "baseline", "select")
+              "test_samples", "validation_samples", "baseline", "select", "excitatory_model",
+              "inhibitory_model", "input_model", "recurrent")
 
 
 def register(subparsers) -> None:
@@ -94,7 +95,8 @@ def _spec(args):
 def _base(args) -> dict:
     base = {name: getattr(args, name) for name in (
         "dataset", "neurons", "epochs", "train_samples", "stdp", "lockout", "integration",
-        "input_transform", "stdp_rate_final", "device", "chunk", "validation")}
+        "input_transform", "stdp_rate_final", "device", "chunk", "validation",
+        "excitatory_model", "inhibitory_model", "input_model", "recurrent")}
     base["param"] = list(args.param)
     base["stdp_param"] = list(args.stdp_param)
     return base

@@ -7,8 +7,12 @@ Importing the package registers the built-in components.
 from diehlsim.models import (  # noqa: F401  (register)
     bindsnet_poisson,
     current_lif,
+    dog,
     excitatory,
     inhibitory,
+    latency,
+    lif,
+    periodic,
     poisson,
     stdp,
 )

@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from diehlsim.errors import ConfigurationError
 from diehlsim.registry import Registry
@@ -82,13 +83,24 @@ class NeuronModel:
 
 
 @dataclass(frozen=True)
+class NoParameters:
+    """The parameter section of a component that has none (Poisson input: its rate per
+    grey level is ``protocol.rate_per_pixel``)."""
+
+    UNITS: ClassVar[dict] = {}
+    RANGES: ClassVar[dict] = {}
+
+
+@dataclass(frozen=True)
 class InputModel:
     """The input layer. ``encode(images, params)`` gives the stimulus values of a chunk
     (``n x n_input``, in ``stimulus_unit`` at intensity 1); ``build(params, controller,
     stimulus)`` the group that reads ``stimulus(image_index * second, i)`` while the
     controller's ``input_on`` is set; ``state(params)`` its rows. ``negative_allowed``
     is for codes where a value below zero means something (a latency code's "never");
-    for the others a negative value is a caller's mistake and is refused."""
+    for the others a negative value is a caller's mistake and is refused. ``parameters``
+    is its section ``input`` of the network parameters (fields with units); ``channels``
+    the inputs per pixel (2 for an on/off-centre filter: ``n_input = channels x pixels``)."""
 
     name: str
     description: str
@@ -97,6 +109,18 @@ class InputModel:
     build: Callable
     state: Callable
     negative_allowed: bool = False
+    parameters: type = NoParameters
+    channels: int = 1
+
+
+def check_channels(input_model: str, n_input: int) -> None:
+    """``n_input`` must be whole pixels of the input model's channels."""
+    channels = get("input", input_model).channels
+    if n_input % channels:
+        raise ConfigurationError(
+            f"the input model {input_model} has {channels} inputs per pixel, so n_input "
+            f"({n_input}) must be a multiple of {channels}: give the pixels instead, as "
+            f"default_parameters(pixels=...)")
 
 
 def register(kind: str, component, *, replace: bool = False):

@@ -95,14 +95,29 @@ class ProtocolParameters:
         return self.presentation_time + self.rest_time
 
 
-def build(params) -> NeuronGroup:
+@dataclass(frozen=True)
+class Extension:
+    """What a component adds to the controller (e.g. a decision layer's reward): variables,
+    code run at the end of each presentation *before* ``DECIDE`` moves on (it still sees
+    the presented image's ``image_index``), and the names that code reads."""
+
+    equations: str
+    decide: str
+    namespace: dict
+
+
+def build(params, extension: Extension | None = None) -> NeuronGroup:
     protocol = params.protocol
     namespace = {
         "min_spikes": protocol.min_spikes, "max_repeats": protocol.max_repeats,
         "start_intensity": protocol.start_intensity, "intensity_step": protocol.intensity_step,
         "steps_on": int(round(protocol.presentation_time / protocol.dt)),
     }
-    group = NeuronGroup(1, EQUATIONS, threshold=PRESENTATION_END, reset=DECIDE,
+    equations, decide = EQUATIONS, DECIDE
+    if extension is not None:
+        equations, decide = EQUATIONS + extension.equations, extension.decide + DECIDE
+        namespace.update(extension.namespace)
+    group = NeuronGroup(1, equations, threshold=PRESENTATION_END, reset=decide,
                         namespace=namespace, name=GROUP)
     group.intensity = protocol.start_intensity
     # The decision must see the excitatory spikes of the presentation's last step, which are

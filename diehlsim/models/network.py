@@ -26,7 +26,7 @@ from brian2 import (
     second,
 )
 
-from diehlsim.models import components, controller, stdp
+from diehlsim.models import components, controller, recurrent, rstdp, stdp
 from diehlsim.models.state import (
     SYNAPSES,
     NetworkState,
@@ -133,6 +133,8 @@ def state_table(params) -> list[StateVariable]:
     rows = (chosen["input"].state(params) + controller.state(params)
             + chosen["excitatory"].state(params) + synapse_rows(params)
             + chosen["inhibitory"].state(params))
+    if params.rstdp is not None:  # last: the other rows' initial random numbers stay put
+        rows += rstdp.state(params)
     settings = [r for r in rows if not r.carried]
     return settings + [r for r in rows if r.carried]
 
@@ -214,11 +216,14 @@ def build_network(params, capacity: int, *, record_input: bool = False,
     input_model = chosen["input"]
     stimulus = TimedArray(np.zeros((capacity, params.n_input)) * input_model.stimulus_unit,
                           dt=1 * second, name="stimulus")
-    control = controller.build(params)
+    labels = rstdp.labels_array(capacity) if params.rstdp is not None else None
+    control = controller.build(params, None if labels is None else
+                               rstdp.controller_extension(params.rstdp, labels))
     inputs = input_model.build(params, control, stimulus)
     exc, inh = layers(params, rule_params)
     input_exc = input_synapses(params, inputs, exc, rule, rule_params)
     exc_inh, inh_exc = lateral(params, exc, inh)
+    extra = {syn.name: syn for syn in recurrent.build(params, exc)}  # none by default
     counter = Synapses(exc, control, on_pre="n_spikes_post += 1", name="spike_counter")
     counter.connect()
     presentations = SpikeMonitor(
@@ -226,8 +231,12 @@ def build_network(params, capacity: int, *, record_input: bool = False,
         when="after_synapses", order=1, name="presentations")
     exc_spikes = SpikeMonitor(exc, name="exc_spikes")
     objects = [control, inputs, exc, inh, input_exc, exc_inh, inh_exc, counter,
-               presentations, exc_spikes,
+               presentations, exc_spikes, *extra.values(),
                *components.companions(exc), *components.companions(inh)]
+    if labels is not None:  # the R-STDP decision layer (models.rstdp)
+        layer = rstdp.build(params, control, exc)
+        objects += list(layer.values())
+        extra.update(rstdp_labels=labels, **layer)
     input_spikes = state_monitor = None
     if record_input:
         input_spikes = SpikeMonitor(inputs, name="input_spikes")
@@ -243,7 +252,7 @@ def build_network(params, capacity: int, *, record_input: bool = False,
         inputs=inputs, exc=exc, inh=inh, input_exc=input_exc, exc_inh=exc_inh,
         inh_exc=inh_exc, counter=counter, presentations=presentations, exc_spikes=exc_spikes,
         input_model=input_model, table=state_table(params), input_spikes=input_spikes,
-        state_monitor=state_monitor)
+        state_monitor=state_monitor, extra=extra)
 
 
 def initial_state(params, seed: int) -> NetworkState:

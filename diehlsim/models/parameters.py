@@ -3,25 +3,30 @@
 Every default is the value of the original code (``peter-u-diehl/stdp-mnist``,
 ``Diehl&Cook_spiking_MNIST.py``) unless its comment says otherwise. Change any of them
 with :func:`dataclasses.replace` or the keyword arguments of :func:`default_parameters`.
+
+Why one module: the parameter set, its checks, its ``--param`` parsing and its JSON form
+all read one table of sections (``_SECTIONS``, and which component owns each); split
+apart, each part would need that table and the component lookup behind it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import Hz, Quantity, have_same_dimensions, mV, ms, second
+from brian2 import Quantity, have_same_dimensions
 from brian2.units.fundamentalunits import DimensionMismatchError, fail_for_dimension_mismatch
 
 from diehlsim.errors import ConfigurationError
-from diehlsim.models import components
+from diehlsim.models import components, recurrent
 from diehlsim.models.controller import ProtocolParameters
 from diehlsim.models.encoding import INPUT_TRANSFORMS as ENCODING_TRANSFORMS
 from diehlsim.models.excitatory import ExcitatoryParameters
 from diehlsim.models.inhibitory import InhibitoryParameters
 from diehlsim.models.network import ConnectionParameters
+from diehlsim.models.recurrent import RecurrentParameters
+from diehlsim.models.units import UNIT_BY_NAME, parse_quantity, unit_of
 
 #: The component each network uses unless told otherwise.
 DEFAULT_MODELS = {"excitatory_model": "diehl-cook", "inhibitory_model": "diehl-cook",
@@ -44,12 +49,24 @@ class NetworkParameters:
     excitatory_model: str = DEFAULT_MODELS["excitatory_model"]
     inhibitory_model: str = DEFAULT_MODELS["inhibitory_model"]
     input_model: str = DEFAULT_MODELS["input_model"]
+    # The input model's own parameters (latency, modulation, filter), and the optional
+    # recurrent excitatory projection ("none" or "fixed") with its parameters.
+    input: object = field(default_factory=components.NoParameters)
+    recurrent: str = "none"
+    rec: RecurrentParameters = field(default_factory=RecurrentParameters)
+    # The R-STDP decision layer (models.rstdp.RSTDPParameters); None: no such layer.
+    rstdp: object = None
 
     @property
     def components(self) -> dict:
         """The component of each kind (:data:`diehlsim.models.components.KINDS`) by name."""
         return {"excitatory": self.excitatory_model, "inhibitory": self.inhibitory_model,
                 "input": self.input_model, "plasticity": self.stdp_rule}
+
+    @property
+    def pixels(self) -> int:
+        """Pixels per image: ``n_input`` over the input model's channels per pixel."""
+        return self.n_input // components.get("input", self.input_model).channels
 
     def normalisation_target(self) -> float:
         """Column sum of the input weights: ``weight_sum`` scaled by ``n_input / 784``.
@@ -64,9 +81,13 @@ class NetworkParameters:
 # The parameter sections of NetworkParameters; "exc" and "inh" belong to the chosen neuron
 # models (their classes replace these defaults), the others to the network and protocol.
 _SECTIONS = {"exc": ExcitatoryParameters, "inh": InhibitoryParameters,
-             "conn": ConnectionParameters, "protocol": ProtocolParameters}
+             "conn": ConnectionParameters, "protocol": ProtocolParameters,
+             "input": components.NoParameters, "rec": RecurrentParameters}
 _SECTION_MODELS = {"exc": ("excitatory", "excitatory_model"),
-                   "inh": ("inhibitory", "inhibitory_model")}
+                   "inh": ("inhibitory", "inhibitory_model"), "input": ("input", "input_model")}
+# Sections written to JSON only when they apply: a default network reads and hashes the same.
+_WRITTEN_WHEN = {"input": lambda p: bool(dataclasses.fields(p.input)),
+                 "rec": lambda p: p.recurrent != "none"}
 
 
 def section_class(section: str, models: dict | None = None) -> type:
@@ -94,10 +115,11 @@ def check_units(params: NetworkParameters) -> None:
     _check_ranges(params)
     if params.n_exc <= 0:
         raise ConfigurationError(
-            f"the number of excitatory neurons must be a positive integer, got {params.n_exc}"
-        )
+            f"the number of excitatory neurons must be a positive integer, got {params.n_exc}")
     if params.n_input <= 0:
         raise ConfigurationError(f"n_input must be a positive integer, got {params.n_input}")
+    components.check_channels(params.input_model, params.n_input)
+    recurrent.check(params)
     protocol = params.protocol
     for name, allowed in (("input_generator", INPUT_GENERATORS), ("integration", INTEGRATIONS),
                           ("input_transform", INPUT_TRANSFORMS)):
@@ -128,7 +150,8 @@ def _check_ranges(params: NetworkParameters) -> None:
             value = getattr(section, name)
             number = float(value / type(section).UNITS[name]) if name in type(
                 section).UNITS else float(value)
-            if not (number > 0 if bound == "> 0" else number >= 0) or not np.isfinite(number):
+            within = {"> 0": number > 0, ">= 0": number >= 0, "0..1": 0 <= number <= 1}[bound]
+            if not within or not np.isfinite(number):
                 raise ConfigurationError(
                     f"parameter {section_name}.{name} = {value!r} is out of range: it must be "
                     f"{bound}")
@@ -157,16 +180,20 @@ def _whole(ratio) -> bool:
 
 
 def default_parameters(n_exc: int = 100, n_input: int = 784, stdp_rule: str = "triplet",
-                       **overrides) -> NetworkParameters:
+                       *, pixels: int | None = None, **overrides) -> NetworkParameters:
     """The original parameters; ``overrides`` are ``section__name=value`` or top-level names.
+    ``pixels`` (per image) sets ``n_input`` to pixels x the input model's channels.
 
     Example: ``default_parameters(400, exc__spike_lockout=50 * ms)``.
     """
     models = {k: overrides.pop(k) for k in DEFAULT_MODELS if k in overrides}
     components.get("plasticity", stdp_rule)  # an unknown rule fails here, naming the known
+    if pixels is not None:
+        name = models.get("input_model", DEFAULT_MODELS["input_model"])
+        n_input = int(pixels) * components.get("input", name).channels
     params = NetworkParameters(
         n_input=n_input, n_exc=n_exc, stdp_rule=stdp_rule, **models,
-        exc=section_class("exc", models)(), inh=section_class("inh", models)())
+        **{s: section_class(s, models)() for s in _SECTION_MODELS})
     return with_overrides(params, **overrides)
 
 
@@ -195,25 +222,6 @@ def with_overrides(params: NetworkParameters, **overrides) -> NetworkParameters:
     return params
 
 
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]+)?\s*$")
-
-
-def parse_quantity(text: str, what: str):
-    """``"25ms"`` -> 25 * ms, ``"0.02"`` -> 0.02 (units: ms, s, mV, Hz); ``what`` names the
-    option in the error."""
-    match = _NUMBER.match(text)
-    if match is None:
-        raise ConfigurationError(
-            f"{what}: {text!r} is not a number, optionally followed by a unit "
-            f"(ms, s, mV or Hz), e.g. 25ms or 0.02")
-    number, unit = float(match.group(1)), match.group(2)
-    if unit is None:
-        return number
-    if unit not in _UNIT_BY_NAME:
-        raise ConfigurationError(f"{what}: unknown unit {unit!r} in {text!r}; use ms, s, mV or Hz")
-    return number * _UNIT_BY_NAME[unit]
-
-
 def parse_parameter(assignment: str, models: dict | None = None) -> tuple[str, object]:
     """``"conn.w_inh_exc=25"`` -> ``("conn__w_inh_exc", 25.0)``, a ``default_parameters``
     keyword. The value must match the type and units of the parameter's default (of the
@@ -228,6 +236,10 @@ def parse_parameter(assignment: str, models: dict | None = None) -> tuple[str, o
         raise ConfigurationError(
             f"{what}: unknown section {section!r}; choose one of {', '.join(_SECTIONS)}")
     defaults = section_class(section, models)()
+    if not dataclasses.fields(defaults):
+        raise ConfigurationError(
+            f"{what}: the chosen component has no {section} parameters; select the one they "
+            f"belong to (e.g. --input-model latency for input.max_latency)")
     if name not in {f.name for f in dataclasses.fields(defaults)}:
         raise ConfigurationError(
             f"{what}: {section} has no parameter {name!r}; known: "
@@ -240,7 +252,7 @@ def parse_parameter(assignment: str, models: dict | None = None) -> tuple[str, o
     if isinstance(default, Quantity):
         if not have_same_dimensions(value, default):
             raise ConfigurationError(
-                f"{what}: give {section}.{name} in units of {_unit_of(default)} "
+                f"{what}: give {section}.{name} in units of {unit_of(default)} "
                 f"(its default is {default!r})")
         return key, value
     if isinstance(value, Quantity):
@@ -261,7 +273,7 @@ def parameters_to_json(params: NetworkParameters) -> dict:
 
     def encode(value):
         if isinstance(value, Quantity):
-            return {"value": float(value / _unit_of(value)), "unit": str(_unit_of(value))}
+            return {"value": float(value / unit_of(value)), "unit": str(unit_of(value))}
         return value
 
     out = {"n_input": params.n_input, "n_exc": params.n_exc, "stdp_rule": params.stdp_rule,
@@ -270,31 +282,33 @@ def parameters_to_json(params: NetworkParameters) -> dict:
     models = {k: getattr(params, k) for k in DEFAULT_MODELS}
     if models != DEFAULT_MODELS:  # written only when chosen: older runs read the same
         out.update(models)
+    if params.recurrent != "none":
+        out["recurrent"] = params.recurrent
     for section in _SECTIONS:
+        if section in _WRITTEN_WHEN and not _WRITTEN_WHEN[section](params):
+            continue
         out[section] = {f.name: encode(getattr(getattr(params, section), f.name))
                         for f in dataclasses.fields(getattr(params, section))}
+    if params.rstdp is not None:  # written only when present: older runs read the same
+        out["rstdp"] = {f.name: encode(getattr(params.rstdp, f.name))
+                        for f in dataclasses.fields(params.rstdp)}
     return out
 
 
 def parameters_from_json(data: dict) -> NetworkParameters:
     def decode(value):
         if isinstance(value, dict) and set(value) == {"value", "unit"}:
-            return value["value"] * _UNIT_BY_NAME[value["unit"]]
+            return value["value"] * UNIT_BY_NAME[value["unit"]]
         return value
 
     models = {k: data[k] for k in DEFAULT_MODELS if k in data}
     sections = {section: section_class(section, models)(
-        **{k: decode(v) for k, v in data[section].items()}) for section in _SECTIONS}
+        **{k: decode(v) for k, v in data.get(section, {}).items()}) for section in _SECTIONS}
+    if "rstdp" in data:
+        from diehlsim.models.rstdp import RSTDPParameters
+
+        sections["rstdp"] = RSTDPParameters(**{k: decode(v) for k, v in data["rstdp"].items()})
     return NetworkParameters(
         n_input=int(data["n_input"]), n_exc=int(data["n_exc"]), stdp_rule=data["stdp_rule"],
-        stdp={k: decode(v) for k, v in data.get("stdp", {}).items()}, **models, **sections)
-
-
-_UNIT_BY_NAME = {"ms": ms, "mV": mV, "Hz": Hz, "s": second, "1": 1}
-
-
-def _unit_of(value: Quantity):
-    for unit in (mV, ms, Hz):
-        if value.dim == unit.dim:
-            return unit
-    return second if value.dim == second.dim else 1
+        stdp={k: decode(v) for k, v in data.get("stdp", {}).items()}, **models, **sections,
+        recurrent=data.get("recurrent", "none"))

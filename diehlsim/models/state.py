@@ -33,7 +33,9 @@ class StateVariable:
     unit: object  # Brian2 unit of the stored values (1 for dimensionless)
     meaning: str
     key: str = ""  # NetworkState name of a carried variable
-    shape: str = NEURONS  # NEURONS (n_exc), SYNAPSES (n_input x n_exc) or ONE (a scalar)
+    # NEURONS (n_exc), SYNAPSES (n_input x n_exc), ONE (a scalar), or a tuple of ints for an
+    # array of its own shape (a decision layer's weights, stored flat like SYNAPSES)
+    shape: str | tuple = NEURONS
     carried: bool = True
     # initial(params, rng, shape) -> value in base units, for carried rows; drawn in table
     # order from one generator, so the rows' order fixes the initial random numbers
@@ -123,7 +125,14 @@ def carried_rows(table: list[StateVariable]) -> list[StateVariable]:
 
 
 def shape_of(row: StateVariable, n_input: int, n_exc: int) -> tuple[int, ...]:
+    if isinstance(row.shape, tuple):
+        return row.shape
     return {NEURONS: (n_exc,), SYNAPSES: (n_input, n_exc), ONE: ()}[row.shape]
+
+
+def is_matrix(row: StateVariable) -> bool:
+    """Whether the row is a 2-D array that Brian2 holds flat (synapses, row-major)."""
+    return row.shape == SYNAPSES or (isinstance(row.shape, tuple) and len(row.shape) == 2)
 
 
 def initial_values(table: list[StateVariable], params, seed: int) -> NetworkState:

@@ -36,6 +36,10 @@ class RunOptions:
     seed: int = 0
     stdp_rule: str = "triplet"
     input_transform: str = "none"  # encoding.INPUT_TRANSFORMS; the papers used "none"
+    # the components (the papers': Diehl & Cook's neurons, Poisson input, no recurrence)
+    excitatory_model: str = "diehl-cook"
+    input_model: str = "poisson"
+    recurrent: str = "none"
     threads: int = 0
     force: bool = False
     progress: bool = True
@@ -52,7 +56,10 @@ def train_or_reuse(run_dir: Path, dataset: str, neurons: int, train_images: int 
                         train_samples=train_images, stdp_rule=options.stdp_rule,
                         device=options.device, seed=options.seed, threads=options.threads,
                         force=options.force, progress=options.progress,
-                        overrides={"protocol__input_transform": options.input_transform})
+                        overrides={"protocol__input_transform": options.input_transform,
+                                   "excitatory_model": options.excitatory_model,
+                                   "input_model": options.input_model,
+                                   "recurrent": options.recurrent})
         return run.simulator
     params, settings = runs.load_config(run_dir)
     expected_images = train_images or len(datasets.load(dataset, "train")[1])
@@ -67,11 +74,13 @@ def train_or_reuse(run_dir: Path, dataset: str, neurons: int, train_images: int 
 def _check_same_run(run_dir, params, settings, dataset, neurons, train_images, options) -> None:
     wanted = {"dataset": dataset, "neurons": int(neurons), "train images": int(train_images),
               "seed": options.seed, "device": options.device, "stdp": options.stdp_rule,
-              "input transform": options.input_transform}
+              "input transform": options.input_transform,
+              "components": (options.excitatory_model, options.input_model, options.recurrent)}
     found = {"dataset": settings["dataset"], "neurons": params.n_exc,
              "train images": int(settings["train_images"]), "seed": int(settings["seed"]),
              "device": settings["device"], "stdp": params.stdp_rule,
-             "input transform": params.protocol.input_transform}
+             "input transform": params.protocol.input_transform,
+             "components": (params.excitatory_model, params.input_model, params.recurrent)}
     differ = [f"{key} {found[key]} (asked for {wanted[key]})" for key in wanted
               if found[key] != wanted[key]]
     if differ:

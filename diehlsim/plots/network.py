@@ -13,11 +13,14 @@ from diehlsim.plots import _save
 from diehlsim.plots.names import class_names, dataset_suffix
 
 
-def receptive_field_grid(weights: np.ndarray, max_neurons: int = 100) -> np.ndarray:
+def receptive_field_grid(weights: np.ndarray, max_neurons: int = 100,
+                         channels: int = 1) -> np.ndarray:
     """Columns of ``weights`` (n_input x n_exc) as square images tiled row by row on a
-    near-square canvas; cells without a neuron are NaN (drawn blank)."""
+    near-square canvas; cells without a neuron are NaN (drawn blank). With ``channels``
+    inputs per pixel (an on/off filter) the first channel, the on-centre one, is drawn."""
     n_input, n_exc = weights.shape
-    side = int(round(np.sqrt(n_input)))
+    weights = weights[: n_input // channels]
+    side = int(round(np.sqrt(n_input // channels)))
     shown = min(n_exc, max_neurons)
     cols = int(np.ceil(np.sqrt(shown)))
     rows = int(np.ceil(shown / cols))
@@ -29,19 +32,21 @@ def receptive_field_grid(weights: np.ndarray, max_neurons: int = 100) -> np.ndar
 
 
 def receptive_fields(weights: np.ndarray, path_stem: Path, dataset: str = "",
-                     max_neurons: int = 100) -> list[Path]:
+                     max_neurons: int = 100, channels: int = 1) -> list[Path]:
     """Input weights of (up to) ``max_neurons`` excitatory neurons as a grid of images
-    (10 x 10 for the first 100)."""
+    (10 x 10 for the first 100); of the on-centre channel when ``channels`` is 2."""
     weights = np.asarray(weights)
     n_exc = weights.shape[1]
     shown = min(n_exc, max_neurons)
-    canvas = receptive_field_grid(weights, max_neurons)
+    canvas = receptive_field_grid(weights, max_neurons, channels)
     fig = Figure(figsize=(6, 6))
     ax = fig.subplots()
     image = ax.imshow(canvas, cmap="hot_r", vmin=0, vmax=max(1e-9, np.nanmax(canvas)))
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(f"Receptive fields{dataset_suffix(dataset)} ({shown} of {n_exc} neurons)")
+    channel = ", on-centre channel" if channels > 1 else ""
+    ax.set_title(f"Receptive fields{dataset_suffix(dataset)} ({shown} of {n_exc} "
+                 f"neurons{channel})")
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="weight")
     return _save.save(fig, path_stem)
 
