@@ -12,9 +12,11 @@ from diehlsim.plots import _save
 
 def _run_with_metrics(run, metrics: dict) -> None:
     from diehlsim import runs
+    from diehlsim.models.parameters import default_parameters
     from diehlsim.models.state import NetworkState
 
     run.mkdir()
+    runs.save_config(run, default_parameters(4, 9))
     matrix = np.full((9, 4), 0.1)
     vector = np.zeros(4)
     runs.save_state(run, NetworkState(dict(

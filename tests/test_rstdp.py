@@ -191,7 +191,13 @@ def test_labels_reach_one_compiled_project_as_run_time_data(tmp_path, brian_stat
 @pytest.mark.slow
 def test_the_layer_compiles_for_cuda(compile_cuda_objects):
     start = time.perf_counter()
-    objects = compile_cuda_objects(["rstdp_", "controller"], n_exc=4,
+    # the code the layer's equations become (eligibility on pre and post spikes, the reward
+    # event, the reward signal, the controller's reward at slot end); the push-spikes and
+    # connect kernels are brian2cuda's templates, compiled for the default model already
+    objects = compile_cuda_objects(["rstdp_syn_pre_codeobject", "rstdp_syn_post_codeobject",
+                                    "rstdp_syn_reward_codeobject",
+                                    "rstdp_out_rewarded_thresholder", "rstdp_reward_pre_codeobject",
+                                    "controller_slot_start"], n_exc=4,
                                    overrides={"rstdp": rstdp.parameters()})
     assert all(o.exists() for o in objects)
     print(f"R-STDP CUDA objects compiled in {time.perf_counter() - start:.0f} s")

@@ -19,7 +19,8 @@ Mozafari et al. (2018), all in generated code:
   (``adaptive_min + adaptive_int * rate``), and only the deciding neuron's synapses
   change: ``dw = r * c`` with ``c = a_r_plus c_ltp - a_r_minus c_ltd`` for a reward and
   ``c = a_p_minus c_ltp - a_p_plus c_ltd`` for a punishment (so a punished causal pairing
-  is depressed, an anti-causal one potentiated), ``w`` clipped to ``[0, w_max]``.
+  is depressed, an anti-causal one potentiated), ``w`` clipped to ``[0, w_max]``. Every
+  presentation is rewarded, a re-presentation of a weak image included.
 
 The reward reaches the synapses through two events: the controller's presentation-end
 spike crosses the ``rstdp_reward`` synapses one step later and sets ``r`` of the deciding
@@ -46,7 +47,6 @@ __all__ = ["RSTDPParameters", "build", "check", "parameters", "state", "chunk_se
            "plastic_synapses"]
 
 OUTPUT, SYNAPSES_NAME, LABELS = "rstdp_out", "rstdp_syn", "rstdp_labels"
-NO_LABEL = -1  # the label of a slot without an image (never rewarded)
 
 
 # -- equations ----------------------------------------------------------------------------
