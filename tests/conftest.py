@@ -62,7 +62,8 @@ def compile_cuda_objects(tmp_path, brian_state):
             assert matched, f"no generated CUDA code object starts with {prefix!r}"
             targets += matched
         objects = [str(s.relative_to(out).with_suffix(".o")) for s in dict.fromkeys(targets)]
-        done = subprocess.run(["make", "-C", str(out), *objects], capture_output=True,
+        jobs = f"-j{os.cpu_count() or 1}"
+        done = subprocess.run(["make", jobs, "-C", str(out), *objects], capture_output=True,
                               text=True, timeout=1800)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         return [out / o for o in objects]

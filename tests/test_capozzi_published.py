@@ -204,9 +204,8 @@ def test_as_published_components_compile_with_nvcc_for_cuda(compile_cuda_objects
     start = time.perf_counter()
     objects = compile_cuda_objects(
         ["excitatory_integrate", "excitatory_one_spike_draw", "one_spike_count",
-         "excitatory_spike", "excitatory_reset_image", "inhibitory_integrate",
-         "inhibitory_reset_image", "inputs_slot_start", "inputs_spike_resetter",
-         "input_exc_reset_image", "input_exc_pre"],
+         "excitatory_spike_thresholder", "excitatory_reset_image", "inhibitory_integrate",
+         "inputs_slot_start", "input_exc_pre_codeobject"],
         n_exc=2, stdp_rule=STDP_RULE, overrides=published_overrides())
     assert all(path.is_file() for path in objects)
     count = next(p for p in objects if p.name.startswith("one_spike_count"))

@@ -112,8 +112,10 @@ def test_cuda_code_of_the_peers_components_compiles(compile_cuda_objects):
     objects they generate (the input group, the excitatory layer, the recurrent synapses)."""
     start = time.perf_counter()
     together = {"excitatory_model": "lif", "input_model": "dog-latency", "recurrent": "fixed"}
-    objects = compile_cuda_objects(("inputs_", "excitatory_", "exc_exc_"),
-                                   overrides=together)
+    # the objects their equations become; the other kernels are the default model's
+    objects = compile_cuda_objects(("inputs_spike_thresholder", "inputs_slot_start",
+                                    "excitatory_stateupdater", "excitatory_spike_thresholder",
+                                    "exc_exc_pre_codeobject"), overrides=together)
     names = {o.name for o in objects}
     assert {"inputs_spike_thresholder_codeobject.o", "inputs_slot_start_codeobject.o",
             "excitatory_stateupdater_codeobject.o", "exc_exc_pre_codeobject.o"} <= names
@@ -121,7 +123,8 @@ def test_cuda_code_of_the_peers_components_compiles(compile_cuda_objects):
     manifest = json.loads((objects[0].parents[1] / MANIFEST).read_text())["parameters"]
     assert (manifest["excitatory_model"], manifest["input_model"], manifest["recurrent"],
             manifest["n_input"]) == ("lif", "dog-latency", "fixed", 1568)
-    periodic = compile_cuda_objects(("inputs_",), overrides={"input_model": "periodic"})
+    periodic = compile_cuda_objects(("inputs_spike_thresholder",),
+                                    overrides={"input_model": "periodic"})
     assert "inputs_spike_thresholder_codeobject.o" in {o.name for o in periodic}
     print(f"\nnvcc: {len(objects) + len(periodic)} code objects of the peers' components "
           f"in {time.perf_counter() - start:.0f} s")
