@@ -6,6 +6,7 @@ Small runtime networks, blank input."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import numpy as np
@@ -116,7 +117,8 @@ def test_cuda_code_of_the_peers_components_compiles(compile_cuda_objects):
     objects = compile_cuda_objects(("inputs_spike_thresholder", "inputs_slot_start",
                                     "excitatory_stateupdater", "excitatory_spike_thresholder",
                                     "exc_exc_pre_codeobject"), overrides=together)
-    names = {o.name for o in objects}
+    # Brian2 numbers a code object (``_2``) while an earlier network of the process exists
+    names = {re.sub(r"_\d+\.o$", ".o", o.name) for o in objects}
     assert {"inputs_spike_thresholder_codeobject.o", "inputs_slot_start_codeobject.o",
             "excitatory_stateupdater_codeobject.o", "exc_exc_pre_codeobject.o"} <= names
     assert all(o.is_file() for o in objects)
@@ -125,7 +127,7 @@ def test_cuda_code_of_the_peers_components_compiles(compile_cuda_objects):
             manifest["n_input"]) == ("lif", "dog-latency", "fixed", 1568)
     periodic = compile_cuda_objects(("inputs_spike_thresholder",),
                                     overrides={"input_model": "periodic"})
-    assert "inputs_spike_thresholder_codeobject.o" in {o.name for o in periodic}
+    assert any(o.name.startswith("inputs_spike_thresholder_codeobject") for o in periodic)
     print(f"\nnvcc: {len(objects) + len(periodic)} code objects of the peers' components "
           f"in {time.perf_counter() - start:.0f} s")
 

@@ -197,10 +197,12 @@ def test_information_figures_without_a_recording_draw_no_raster(tmp_path):
 
 def test_run_figures_draw_the_trained_network_and_its_confusion_matrix(tmp_path):
     from diehlsim import runs
+    from diehlsim.models.parameters import default_parameters
     from diehlsim.models.state import NetworkState
 
     run = tmp_path / "run"
     run.mkdir()
+    runs.save_config(run, default_parameters(N_EXC, N_INPUT))
     matrix = np.full((N_INPUT, N_EXC), 0.1)
     vector = np.zeros(N_EXC)
     runs.save_state(run, NetworkState(dict(

@@ -1,4 +1,4 @@
-"""The four STDP rules against weight changes computed by hand for scripted spike times.
+"""The STDP rules against weight changes computed by hand for scripted spike times.
 
 A minimal Brian2 network uses the model's own code: the input synapse equations and
 on-pre statements of :mod:`diehlsim.models.stdp`, the rule's ``pre_code()`` and
@@ -104,7 +104,7 @@ def simulate(rule_name: str, pre_spikes_ms, post_ms, delays_ms, w0, *, learning=
 # -- reference: the rules' formulas, applied event by event -------------------------------------
 
 def _dw_pre(rule, p, w, post1):
-    if rule == "triplet":
+    if rule in ("triplet", "bindsnet-postpre"):
         return -p["nu_pre"] * post1
     if rule == "pre-post":
         return -p["eta_pre"] * post1 * w ** p["mu"]
@@ -121,6 +121,8 @@ def _dw_post(rule, p, w, xpre, post2):
                                 - p["x_tar"] * math.exp(-p["beta"] * (W_MAX - w)))
     if rule == "pre-post":
         return p["eta_post"] * (xpre - p["x_tar"]) * (W_MAX - w) ** p["mu"]
+    if rule == "bindsnet-postpre":
+        return p["nu_post"] * xpre
     raise AssertionError(rule)
 
 
@@ -192,8 +194,17 @@ def _hand_pre_post():
     return w
 
 
+def _hand_bindsnet_postpre():
+    w = W0
+    # 5 ms: no arrival yet (xpre = 0): no change
+    w -= 1e-4 * math.exp(-8 / 20)  # 13 ms: depression by the post trace, 8 ms after its spike
+    w += 1e-2 * math.exp(-7 / 20)  # 20 ms: potentiation by the pre trace alone (no post2)
+    return w
+
+
 HAND = {"triplet": _hand_triplet, "power-law": _hand_power_law,
-        "exponential": _hand_exponential, "pre-post": _hand_pre_post}
+        "exponential": _hand_exponential, "pre-post": _hand_pre_post,
+        "bindsnet-postpre": _hand_bindsnet_postpre}
 
 
 def test_every_rule_has_a_hand_computed_case():
@@ -268,9 +279,11 @@ def test_learning_off_freezes_the_weights(rule):
 
 
 CLIP_UP = {"triplet": {"nu_post": 1e3}, "power-law": {"eta": 1e3},
-           "exponential": {"eta_post": 1e3}, "pre-post": {"eta_post": 1e3}}
+           "exponential": {"eta_post": 1e3}, "pre-post": {"eta_post": 1e3},
+           "bindsnet-postpre": {"nu_post": 1e3}}
 CLIP_DOWN = {"triplet": {"nu_pre": 1e3}, "power-law": {"eta": 1e3},
-             "exponential": {"eta_post": 1e3}, "pre-post": {"eta_pre": 1e3, "eta_post": 1e3}}
+             "exponential": {"eta_post": 1e3}, "pre-post": {"eta_pre": 1e3, "eta_post": 1e3},
+             "bindsnet-postpre": {"nu_pre": 1e3}}
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))
