@@ -23,6 +23,7 @@ from brian2 import seed as brian_seed
 
 from diehlsim import devices
 from diehlsim.devices import DEFAULT_SLOTS, DEVICES, arguments, native
+from diehlsim.analysis.counts import counts_per_presentation
 from diehlsim.analysis.first_spike import first_spike_times
 from diehlsim.errors import ConfigurationError, SimulationError
 from diehlsim.models import rstdp
@@ -269,7 +270,7 @@ class Simulator:
         accepted = (n_spikes >= p.min_spikes) | (repeats >= p.max_repeats)
         exc_i = np.asarray(m.exc_spikes.i[:], dtype=np.int64)
         exc_step = np.round(np.asarray(m.exc_spikes.t[:] / second) / dt).astype(np.int64) + offset
-        counts = _counts_per_presentation(exc_i, exc_step, start_step, steps_on, self.params.n_exc)
+        counts = counts_per_presentation(exc_i, exc_step, start_step, steps_on, self.params.n_exc)
         first_spike_ms = first_spike_times(exc_i, exc_step, start_step, steps_on,
                                            self.params.n_exc, 1000 * dt)
         input_spikes = None
@@ -341,20 +342,6 @@ class Simulator:
                 monitor.variables["count"].set_value(0)
         if self.model.state_monitor is not None:
             self.model.state_monitor.resize(0)
-
-
-def _counts_per_presentation(neuron, step, start_step, steps_on, n_neurons) -> np.ndarray:
-    """Spike counts of every neuron in every presentation window [start, start + steps_on)."""
-    counts = np.zeros((len(start_step), n_neurons), dtype=np.int32)
-    if len(start_step) == 0 or len(step) == 0:
-        return counts
-    order = np.argsort(step, kind="stable")
-    step, neuron = step[order], neuron[order]
-    lo = np.searchsorted(step, start_step, side="left")
-    hi = np.searchsorted(step, start_step + steps_on, side="left")
-    for p, (a, b) in enumerate(zip(lo, hi)):
-        np.add.at(counts[p], neuron[a:b], 1)
-    return counts
 
 
 #: Protocol parameters that the Python driver applies (the grey levels it turns into rates, the

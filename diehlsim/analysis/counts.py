@@ -188,3 +188,27 @@ def _check_duration(duration: float) -> float:
     if not (np.isfinite(duration) and duration > 0):
         raise AnalysisInputError(f"duration must be a positive number of seconds, got {duration}")
     return duration
+
+
+def presentation_windows(neuron, step, start_step, steps_on: int):
+    """``(p, neuron, step)`` for every presentation window ``[start_step[p], + steps_on)``:
+    the spikes inside it (a monitor's indices and absolute steps, in any order), in time
+    order. The windows must not overlap."""
+    neuron = np.asarray(neuron, dtype=np.int64)
+    step = np.asarray(step, dtype=np.int64)
+    start_step = np.asarray(start_step, dtype=np.int64)
+    order = np.argsort(step, kind="stable")
+    step, neuron = step[order], neuron[order]
+    lo = np.searchsorted(step, start_step, side="left")
+    hi = np.searchsorted(step, start_step + steps_on, side="left")
+    for p, (a, b) in enumerate(zip(lo, hi)):
+        yield p, neuron[a:b], step[a:b]
+
+
+def counts_per_presentation(neuron, step, start_step, steps_on: int,
+                            n_neurons: int) -> np.ndarray:
+    """Spike counts of every neuron in every presentation window."""
+    counts = np.zeros((len(start_step), n_neurons), dtype=np.int32)
+    for p, fired, _ in presentation_windows(neuron, step, start_step, steps_on):
+        np.add.at(counts[p], fired, 1)
+    return counts

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from diehlsim.analysis.counts import presentation_windows
 from diehlsim.analysis.labelling import UNASSIGNED
 from diehlsim.analysis.validation import AnalysisInputError, as_assignments, as_count_matrix
 
@@ -26,20 +27,12 @@ def first_spike_times(neuron, step, start_step, steps_on: int, n_neurons: int,
     ``neuron`` and ``step`` are a spike monitor's indices and absolute time steps, in any
     order; the windows must not overlap (they are the presentations of one chunk).
     """
-    neuron = np.asarray(neuron, dtype=np.int64)
-    step = np.asarray(step, dtype=np.int64)
     start_step = np.asarray(start_step, dtype=np.int64)
     first = np.full((len(start_step), int(n_neurons)), SILENT)
-    if len(start_step) == 0 or len(step) == 0:
-        return first
-    order = np.argsort(step, kind="stable")
-    step, neuron = step[order], neuron[order]
-    lo = np.searchsorted(step, start_step, side="left")
-    hi = np.searchsorted(step, start_step + steps_on, side="left")
-    for p, (a, b) in enumerate(zip(lo, hi)):
+    for p, spiking, steps in presentation_windows(neuron, step, start_step, steps_on):
         # spikes are in time order, so a neuron's first occurrence is its first spike
-        fired, where = np.unique(neuron[a:b], return_index=True)
-        first[p, fired] = (step[a:b][where] - start_step[p]) * float(dt_ms)
+        fired, where = np.unique(spiking, return_index=True)
+        first[p, fired] = (steps[where] - start_step[p]) * float(dt_ms)
     return first
 
 
