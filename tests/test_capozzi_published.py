@@ -193,6 +193,10 @@ def test_as_published_refuses_options_it_fixes(tmp_path):
                                       "power-law", "--out", str(tmp_path)])
     with pytest.raises(ConfigurationError, match="leave out --stdp"):
         args.func(args)
+    args = build_parser().parse_args(["reproduce", "capozzi2023", "--as-published", "--rstdp",
+                                      "--out", str(tmp_path)])
+    with pytest.raises(ConfigurationError, match="--rstdp"):
+        args.func(args)
 
 
 @pytest.mark.cuda

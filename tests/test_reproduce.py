@@ -232,6 +232,23 @@ def test_diehl_cook_repeats_are_averaged(tmp_path, build_root):
     assert other.returncode == 2
     assert "--force" in other.stderr and "seed 0" in other.stderr
 
+    # --rstdp adds the decision layer's column; the layer does not feed back, so every other
+    # read-out of every repeat is what it was without it. Only the first repeat has it.
+    layered = _reproduce(build_root, *args, "--rstdp", "--rstdp-epochs", "2")
+    _check_ok(layered)
+    with_layer = pd.read_csv(out / "results.csv")
+    assert list(with_layer.columns) == diehlcook2015.results_columns(["accuracy_rstdp"])
+    pd.testing.assert_frame_equal(with_layer.drop(columns=["sim_s", "accuracy_rstdp"]),
+                                  results.drop(columns="sim_s"))
+    assert with_layer["accuracy_rstdp"].notna().tolist() == [True, False, False]
+    metrics = json.loads((out / "run" / "metrics.json").read_text())
+    assert with_layer["accuracy_rstdp"].iloc[0] == pytest.approx(metrics["accuracy_rstdp"])
+    assert metrics["rstdp"]["epochs"] == 2
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["accuracy_rstdp"]["n"] == 1
+    assert summary["accuracy_rstdp"]["mean"] == pytest.approx(metrics["accuracy_rstdp"])
+    assert summary["accuracy_all"]["n"] == 3
+
 
 def test_rerunning_some_datasets_keeps_the_other_table1_rows(tmp_path):
     row = {"neurons": 100, "images": 60000, "accuracy_all": 0.8, "accuracy_proportion": 0.81}

@@ -18,6 +18,8 @@ from scipy import stats
 from diehlsim import api, cli
 from diehlsim.analysis import sweep as tables
 from diehlsim.api.sweep import RUNS, check_spec, points_of, run_point
+from diehlsim.api.sweep_worker import evaluate_options
+from diehlsim.cli import sweep as sweep_cli
 from diehlsim.errors import ConfigurationError
 
 # -- the statistics, against hand-computed values -------------------------------------------
@@ -111,6 +113,9 @@ def test_bad_grids_are_refused_before_anything_runs(tmp_path, grid, message):
     ({"baseline": {"conn.w_inh_exc": "99"}}, "not one of the grid's values"),
     ({"select": "nothing"}, "nothing"),
     ({"colour": 1}, "unknown key"),
+    ({"evaluate": {"rstdp": ["tau_nothing=1ms"]}}, "tau_nothing"),
+    ({"evaluate": {"rstdp": 3}}, "true or a list of NAME=VALUE"),
+    ({"evaluate": {"rstdp_epochs": 2}}, "add rstdp: true"),
 ])
 def test_bad_specs_are_refused_before_anything_runs(tmp_path, change, message):
     spec = {"base": BASE, "grid": {"conn.w_inh_exc": [17, 25]}, "seeds": "0-1", **change}
@@ -223,6 +228,43 @@ def test_selection_is_on_validation_and_reports_test_accuracy_only_for_it(finish
         result.points[result.points["conn.w_inh_exc"] == best]["accuracy_all"]))
     assert (result.sweep_dir / "sweep_accuracy.png").stat().st_size > 0
     assert json.loads((result.sweep_dir / "selection.json").read_text()) == selection
+
+
+def test_the_rstdp_option_is_kept_as_written_and_parsed_for_evaluate():
+    spec = api.sweep_spec_from_grid(["conn.w_inh_exc=17"], "0", base=BASE, evaluate={
+        **EVALUATE, "rstdp": ["tau_c=500ms"], "rstdp_epochs": 2})
+    point = points_of(spec)[0]
+    assert point["evaluate"]["rstdp"] == ["tau_c=500ms"]  # JSON, as in sweep_point.json
+    options = evaluate_options(point["evaluate"])
+    assert options["rstdp_epochs"] == 2
+    assert float(options["rstdp"]["tau_c"]) == pytest.approx(0.5)
+
+
+def test_the_cli_rstdp_options_reach_the_spec():
+    args = cli.build_parser().parse_args([
+        "sweep", "--grid", "conn.w_inh_exc=17", "--dataset", "mnist-sample", "--neurons",
+        "10", "--rstdp-param", "w_psp=8mV", "--rstdp-epochs", "3", "--out", "x"])
+    spec = sweep_cli._spec(args)
+    assert spec.evaluate["rstdp"] == ["w_psp=8mV"] and spec.evaluate["rstdp_epochs"] == 3
+    plain = cli.build_parser().parse_args([
+        "sweep", "--grid", "conn.w_inh_exc=17", "--dataset", "mnist-sample", "--neurons",
+        "10", "--out", "x"])
+    assert "rstdp" not in sweep_cli._spec(plain).evaluate
+
+
+@pytest.mark.slow
+def test_an_rstdp_sweep_reports_the_layer_in_its_tables(cluster):
+    client, root = cluster
+    spec = api.sweep_spec_from_grid(["conn.w_inh_exc=17"], "0", base=BASE, evaluate={
+        **EVALUATE, "rstdp": True, "rstdp_epochs": 2})
+    result = api.sweep(spec, root / "sweep_rstdp", client=client, progress=False)
+    row = result.points.iloc[0]
+    assert row["status"] == "done"
+    metrics = json.loads((result.sweep_dir / RUNS / row["point"] / "metrics.json").read_text())
+    for key in ("accuracy_rstdp", "validation_accuracy_rstdp"):
+        assert row[key] == metrics[key]
+        assert set(result.summary[result.summary["metric"] == key]["mean"]) == {metrics[key]}
+    assert metrics["rstdp"]["epochs"] == 2
 
 
 @pytest.mark.slow

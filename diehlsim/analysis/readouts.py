@@ -229,10 +229,13 @@ RSTDP = register(Readout("rstdp", "R-STDP", rstdp_readout.ARRAYS, rstdp_readout.
                          optional=True))
 
 
-def accuracy_columns() -> list[str]:
+def accuracy_columns(present=()) -> list[str]:
     """``accuracy_<name>`` of every registered read-out that is not optional, the primary
-    one first."""
-    return [accuracy_key(r) for r in readouts() if not r.optional]
+    one first, and of each optional one whose column is in ``present`` (a table's columns
+    or a run's metrics: the runs that were asked for it)."""
+    present = set(present)
+    return [accuracy_key(r) for r in readouts()
+            if not r.optional or accuracy_key(r) in present]
 
 
 def accuracies(metrics: dict) -> list[tuple[Readout, float]]:

@@ -86,6 +86,8 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
     test_images, test_labels = run_images(run_dir, settings, "test", data_dir, given=test)
     label_idx = data.pool[:_limit(len(data.pool), label_samples, "label_samples")]
     test_idx = np.arange(_limit(len(test_images), test_samples, "test_samples"))
+    if simulator is not None and simulator.params.rstdp is None and params.rstdp is not None:
+        simulator = None  # a network without the decision layer cannot train it
     sim = simulator or simulator_for_run(params, settings, device)
     start = time.perf_counter()
     learns = params.rstdp is not None  # the decision layer's first epoch is this pass
@@ -138,10 +140,12 @@ def validation_key(readout) -> str:
     return f"validation_{readouts.accuracy_key(readout)}"
 
 
-def validation_columns() -> list[str]:
+def validation_columns(present=()) -> list[str]:
     """``validation_accuracy_<name>`` of every registered read-out that is not optional,
-    the primary one first."""
-    return [validation_key(r) for r in readouts.readouts() if not r.optional]
+    the primary one first, and of each optional one whose column is in ``present``."""
+    present = set(present)
+    return [validation_key(r) for r in readouts.readouts()
+            if not r.optional or validation_key(r) in present]
 
 
 def validation_accuracies(metrics: dict) -> list:

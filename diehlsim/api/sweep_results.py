@@ -31,8 +31,9 @@ def write_results(sweep_dir: Path, spec: SweepSpec, points: list[dict], rows: li
     settings = [a.name for a in spec.axes]
     frame[settings] = frame[settings].astype(str)
     io.write_csv(sweep_dir / "points.csv", frame)
-    metrics = [m for m in [*validation_columns(), *readouts.accuracy_columns()]
-               if m in frame.columns]
+    present = set(frame.columns)
+    metrics = [m for m in [*validation_columns(present), *readouts.accuracy_columns(present)]
+               if m in present]
     summary = tables.summary_table(frame, settings, metrics, spec.baseline)
     selection = _select(summary, spec, settings)
     summary = _hide_unselected_tests(summary, selection, settings)
@@ -108,7 +109,7 @@ def _hide_unselected_tests(summary, selection, settings) -> pd.DataFrame:
     summary.loc[chosen, "role"] = why
     summary.loc[summary["baseline"] & chosen, "role"] = f"{why}, baseline"
     summary.loc[summary["baseline"] & ~chosen, "role"] = "baseline"
-    is_test = summary["metric"].isin(readouts.accuracy_columns())
+    is_test = summary["metric"].isin(readouts.accuracy_columns(summary["metric"]))
     return summary[~is_test | (summary["role"] != "")].reset_index(drop=True)
 
 
@@ -119,8 +120,9 @@ def _figure(sweep_dir, frame, summary, spec, settings, selection) -> list[Path]:
               summary[settings].drop_duplicates().itertuples(index=False)]
     keys = summary[settings].drop_duplicates().to_dict("records")
     done = frame[frame["status"] == tables.DONE]
-    metrics = [m for m in validation_columns() if m in set(summary["metric"])] or [
-        m for m in readouts.accuracy_columns() if m in set(summary["metric"])]
+    present = set(summary["metric"])
+    metrics = [m for m in validation_columns(present) if m in present] or [
+        m for m in readouts.accuracy_columns(present) if m in present]
     panels = []
     for metric in metrics:
         rows = [_row_of(summary[summary["metric"] == metric], k, settings) for k in keys]

@@ -28,7 +28,9 @@ BASE_OPTIONS = {
 AXIS_OPTIONS = ("neurons", "epochs", "train_samples", "stdp", "lockout",
                 "integration", "input_transform", "stdp_rate_final", "excitatory_model",
                 "inhibitory_model", "input_model", "recurrent")
-EVALUATE_OPTIONS = ("label_samples", "test_samples", "validation_samples")
+WHOLE_EVALUATE_OPTIONS = ("label_samples", "test_samples", "validation_samples", "rstdp_epochs")
+#: ``rstdp``: true, or a list of the layer's "NAME=VALUE" overrides (as ``--rstdp-param``)
+EVALUATE_OPTIONS = (*WHOLE_EVALUATE_OPTIONS, "rstdp")
 SPEC_KEYS = ("base", "grid", "seeds", "evaluate", "baseline", "select", "retries")
 DEFAULT_BASE = {"epochs": 1.0, "stdp": "triplet", "device": "cpp_standalone",
                 "chunk": DEFAULT_SLOTS, "threads": 0, "validation_seed": VALIDATION_SEED}
@@ -267,7 +269,30 @@ def _evaluate_options(given: dict) -> dict:
         raise ConfigurationError(
             f"unknown evaluate option(s) {', '.join(sorted(unknown))}; the options are "
             f"{', '.join(EVALUATE_OPTIONS)}")
-    return {k: _whole(v, k, 1) for k, v in given.items() if v is not None}
+    options = {k: _whole(v, k, 1) for k, v in given.items()
+               if v is not None and k in WHOLE_EVALUATE_OPTIONS}
+    if given.get("rstdp") not in (None, False):
+        options["rstdp"] = _rstdp_option(given["rstdp"])
+    if "rstdp_epochs" in options and "rstdp" not in options:
+        raise ConfigurationError("the evaluate option rstdp_epochs trains the R-STDP layer: "
+                                 "add rstdp: true (or its NAME=VALUE overrides)")
+    return options
+
+
+def _rstdp_option(given):
+    """``true`` or a list of "NAME=VALUE" overrides, checked now; kept as written (JSON)."""
+    from diehlsim.api.evaluation_rstdp import parse_overrides
+
+    if given is True:
+        return True
+    if isinstance(given, str):
+        given = [given]
+    if not isinstance(given, (list, tuple)) or not all(isinstance(g, str) for g in given):
+        raise ConfigurationError(
+            f"the evaluate option rstdp must be true or a list of NAME=VALUE overrides such "
+            f"as [\"tau_c=500ms\"], got {given!r}")
+    parse_overrides(given)
+    return list(given)
 
 
 def _baseline(given: dict, axes: list[Axis]) -> dict:

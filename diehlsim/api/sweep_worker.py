@@ -8,11 +8,13 @@ import json
 import os
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 from diehlsim import io
 from diehlsim.analysis import sweep as tables
 from diehlsim.api.evaluation import evaluate, validation_columns
+from diehlsim.api.evaluation_rstdp import layer_parameters, parse_overrides
 from diehlsim.api.sweep_points import resolve
 from diehlsim.api.training import make_simulator, resume, train
 from diehlsim.runs import load_config
@@ -64,8 +66,11 @@ def _train_and_evaluate(point, run_dir: Path, data_dir, build_root) -> dict:
                   **kwargs)
         train_s = time.perf_counter() - start
         start = time.perf_counter()
-        evaluate(run_dir, data_dir=data_dir, progress=False, simulator=sim,
-                 **point["evaluate"])
+        options = evaluate_options(point["evaluate"])
+        if options.get("rstdp"):  # its own network: the plain one has no decision layer
+            layered = replace(params, rstdp=layer_parameters(options["rstdp"]))
+            sim, _ = _simulator(layered, kwargs, build_root)
+        evaluate(run_dir, data_dir=data_dir, progress=False, simulator=sim, **options)
     except BaseException:
         _forget_simulator(sim)  # its state after a failure is not to be trusted
         raise
@@ -79,6 +84,14 @@ def _train_and_evaluate(point, run_dir: Path, data_dir, build_root) -> dict:
 #: new simulator of a shape built before would recompile everything: a worker keeps them.
 _SIMULATORS: dict = {}
 MAX_SIMULATORS = 4
+
+
+def evaluate_options(options: dict) -> dict:
+    """A point's evaluate options as ``api.evaluate`` takes them (R-STDP overrides parsed)."""
+    options = dict(options)
+    if isinstance(options.get("rstdp"), list):
+        options["rstdp"] = parse_overrides(options["rstdp"])
+    return options
 
 
 def _simulator(params, kwargs, build_root):
@@ -120,6 +133,8 @@ def finished_row(sweep_dir: Path, point: dict) -> dict | None:
         return None
     if point["train"].get("validation") and not set(validation_columns()) <= set(metrics):
         return None
+    if point["evaluate"].get("rstdp") and "accuracy_rstdp" not in metrics:
+        return None  # evaluated before the point asked for the layer
     timing = read_json(run_dir / "timing.json") or {}
     row = _base_row(point, "done")
     row.update({k: v for k, v in metrics.items() if _scalar(v)})

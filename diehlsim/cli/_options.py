@@ -67,3 +67,31 @@ def add_validation(parser) -> None:
                         help="hold out K training images, stratified by class (fixed seed): "
                              "never trained on; evaluate reports accuracy on them for choosing "
                              "settings (default: none held out)")
+
+
+def add_rstdp(parser) -> None:
+    """--rstdp, --rstdp-epochs and --rstdp-param: the R-STDP decision layer read-out."""
+    parser.add_argument("--rstdp", action="store_true",
+                        help="add the R-STDP decision layer: it learns on the labelling "
+                             "images (excitatory layer frozen) and is reported as "
+                             "accuracy_rstdp (docs/readouts.md)")
+    parser.add_argument("--rstdp-epochs", type=int, default=1, metavar="E",
+                        help="passes of the R-STDP layer over the labelling images; the "
+                             "first is the labelling pass itself (default: %(default)s)")
+    parser.add_argument("--rstdp-param", action="append", default=[], metavar="NAME=VALUE",
+                        help="an R-STDP parameter, with its units, e.g. tau_c=500ms or "
+                             "neurons_per_class=2 (repeatable; implies --rstdp)")
+
+
+def rstdp_assignments(args: argparse.Namespace) -> list[str] | bool | None:
+    """What --rstdp/--rstdp-param ask for: None (no layer), True (the defaults) or the
+    NAME=VALUE overrides as given."""
+    if args.rstdp_param:
+        return list(args.rstdp_param)
+    return True if args.rstdp else None
+
+
+def rstdp_option(args: argparse.Namespace):
+    """The ``rstdp`` argument of ``api.evaluate`` for these options."""
+    asked = rstdp_assignments(args)
+    return api.rstdp_overrides(asked) if isinstance(asked, list) else asked

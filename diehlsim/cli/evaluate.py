@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from diehlsim import api
-from diehlsim.cli._options import add_device
+from diehlsim.cli._options import add_device, add_rstdp, rstdp_option
 
 
 def register(subparsers) -> None:
@@ -18,16 +18,7 @@ def register(subparsers) -> None:
     p.add_argument("--validation-samples", type=int, default=None, metavar="N",
                    help="score the first N held-out images of a run trained with --validation "
                         "(default: all of them)")
-    p.add_argument("--rstdp", action="store_true",
-                   help="add the R-STDP decision layer: it learns on the labelling images "
-                        "(excitatory layer frozen) and is reported as accuracy_rstdp "
-                        "(docs/readouts.md)")
-    p.add_argument("--rstdp-epochs", type=int, default=1, metavar="E",
-                   help="passes of the R-STDP layer over the labelling images; the first is "
-                        "the labelling pass itself (default: %(default)s)")
-    p.add_argument("--rstdp-param", action="append", default=[], metavar="NAME=VALUE",
-                   help="an R-STDP parameter, with its units, e.g. tau_c=500ms or "
-                        "neurons_per_class=2 (repeatable; implies --rstdp)")
+    add_rstdp(p)
     add_device(p, default=None)
     p.add_argument("--data-dir", type=Path, default=None)
     p.set_defaults(func=cmd_evaluate)
@@ -38,8 +29,7 @@ def cmd_evaluate(args) -> int:
                            test_samples=args.test_samples,
                            validation_samples=args.validation_samples, device=args.device,
                            data_dir=args.data_dir, rstdp_epochs=args.rstdp_epochs,
-                           rstdp=(api.rstdp_overrides(args.rstdp_param) or True)
-                           if args.rstdp or args.rstdp_param else None)
+                           rstdp=rstdp_option(args))
     figures = api.figures(args.run, args.data_dir)
     votes = ", ".join(f"({r.title}) {100 * a:.2f} %" for r, a in api.accuracies(metrics))
     print(f"accuracy {votes} on {metrics['n_test']} test images, labelled with "

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from diehlsim import api, papers
+from diehlsim.cli._options import add_rstdp, rstdp_assignments
 from diehlsim.errors import ConfigurationError
 from diehlsim.papers.capozzi2023 import (CAPOZZI_ACCURACY, CAPOZZI_DATASETS, CAPOZZI_FULL,
                                          CAPOZZI_NEURONS, CAPOZZI_QUICK, reproduce_capozzi2023)
@@ -56,6 +57,7 @@ def _add_common(parser, quick_help: str) -> None:
                         default="poisson", help="input encoder (default: %(default)s)")
     parser.add_argument("--recurrent", choices=api.RECURRENT_KINDS, default="none",
                         help="excitatory -> excitatory projection (default: %(default)s)")
+    add_rstdp(parser)
 
 
 def _register_capozzi(papers) -> None:
@@ -111,8 +113,13 @@ def _options(args) -> RunOptions:
     return RunOptions(device=args.device, seed=args.seed, stdp_rule=args.stdp,
                       input_transform=getattr(args, "input_transform", "none"),
                       excitatory_model=args.excitatory_model, input_model=args.input_model,
-                      recurrent=args.recurrent,
-                      threads=args.threads, force=args.force)
+                      recurrent=args.recurrent, threads=args.threads, force=args.force,
+                      rstdp=_rstdp(args), rstdp_epochs=args.rstdp_epochs)
+
+
+def _rstdp(args):
+    asked = rstdp_assignments(args)
+    return tuple(asked) if isinstance(asked, list) else asked
 
 
 def _sizes(args, base: Sizes) -> Sizes:
@@ -132,11 +139,12 @@ def cmd_capozzi2023(args) -> int:
     if args.neurons < 1:
         raise ConfigurationError(f"--neurons must be >= 1, got {args.neurons}")
     if args.as_published and (args.stdp != "triplet" or args.input_transform != "none"
-                              or args.label_samples is not None):
+                              or args.label_samples is not None
+                              or rstdp_assignments(args) is not None):
         raise ConfigurationError(
             "--as-published fixes the rule (bindsnet-postpre), the input (raw pixels) and "
-            "the labelling (during training): leave out --stdp, --input-transform and "
-            "--label-samples")
+            "the labelling (during training): leave out --stdp, --input-transform, "
+            "--label-samples and --rstdp")
     table1 = reproduce_capozzi2023(args.out, sizes=sizes, options=_options(args),
                                    neurons=args.neurons,
                                    dataset_names=tuple(args.datasets or CAPOZZI_DATASETS),

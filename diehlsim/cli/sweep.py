@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from diehlsim import api
-from diehlsim.cli._options import add_model_options, add_validation
+from diehlsim.cli._options import add_model_options, add_rstdp, add_validation, rstdp_assignments
 from diehlsim.errors import ConfigurationError
 
 # options of the command-line form that a spec file gives instead
@@ -13,7 +13,8 @@ _GRID_FORM = ("grid", "seeds", "dataset", "neurons", "epochs", "train_samples", 
               "stdp_param", "lockout", "integration", "input_transform", "param",
               "stdp_rate_final", "device", "chunk", "validation", "label_samples",
               "test_samples", "validation_samples", "baseline", "select", "excitatory_model",
-              "inhibitory_model", "input_model", "recurrent")
+              "inhibitory_model", "input_model", "recurrent", "rstdp", "rstdp_epochs",
+              "rstdp_param")
 
 
 def register(subparsers) -> None:
@@ -50,6 +51,7 @@ def register(subparsers) -> None:
     p.add_argument("--label-samples", type=int, default=None, metavar="N")
     p.add_argument("--test-samples", type=int, default=None, metavar="N")
     p.add_argument("--validation-samples", type=int, default=None, metavar="N")
+    add_rstdp(p)
     p.add_argument("--out", required=True, type=Path, help="sweep directory")
     p.add_argument("--workers", type=int, default=None,
                    help="LocalCluster workers, one thread each (default: one per core)")
@@ -103,5 +105,9 @@ def _base(args) -> dict:
 
 
 def _evaluate(args) -> dict:
-    return {name: getattr(args, name) for name in (
+    options = {name: getattr(args, name) for name in (
         "label_samples", "test_samples", "validation_samples")}
+    asked = rstdp_assignments(args)
+    if asked is not None:
+        options.update(rstdp=asked, rstdp_epochs=args.rstdp_epochs)
+    return options

@@ -19,7 +19,8 @@ import pandas as pd
 
 from diehlsim import api, figures, io, runs
 from diehlsim.papers.capozzi2023_published import published_dataset
-from diehlsim.papers.common import RunOptions, Sizes, in_fresh_process, train_or_reuse
+from diehlsim.papers.common import (RunOptions, Sizes, evaluate_run, in_fresh_process,
+                                    train_or_reuse)
 
 CAPOZZI_DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "cifar10")
 CAPOZZI_NEURONS = 100
@@ -27,13 +28,14 @@ CAPOZZI_NEURONS = 100
 CAPOZZI_ACCURACY: dict[str, float] = {"mnist": 0.72, "fashion-mnist": 0.46, "cifar10": 0.09}
 CAPOZZI_LABEL = "Capozzi et al. 2023"
 
-def table1_columns(as_published: bool = False) -> list[str]:
-    """Columns of table1.csv: an accuracy column per registered read-out (as published:
-    their two votes, and the all-activity vote on the test images their logs cover)."""
+def table1_columns(as_published: bool = False, present=()) -> list[str]:
+    """Columns of table1.csv: an accuracy column per registered read-out, an optional one
+    when ``present`` has it (as published: their two votes, and the all-activity vote on
+    the test images their logs cover)."""
     if as_published:
         return ["dataset", "neurons", "images", "accuracy_all", "accuracy_proportion",
                 "accuracy_all_published_n", "published_n", "input_transform"]
-    return ["dataset", "neurons", "images", *api.accuracy_columns(), "input_transform"]
+    return ["dataset", "neurons", "images", *api.accuracy_columns(present), "input_transform"]
 
 CAPOZZI_FULL = Sizes(train_images=None, label_samples=None, test_samples=None)
 CAPOZZI_QUICK = Sizes(train_images=300, label_samples=300, test_samples=200,
@@ -107,8 +109,9 @@ def _in_paper_order(by_dataset: dict) -> dict:
 
 
 def _table1(rows: dict, as_published: bool = False) -> pd.DataFrame:
+    present = {key for row in rows.values() for key in row}
     return pd.DataFrame(list(_in_paper_order(rows).values()),
-                        columns=table1_columns(as_published))
+                        columns=table1_columns(as_published, present))
 
 
 def _write_table1(out_dir: Path, rows: dict, as_published: bool = False) -> None:
@@ -126,9 +129,7 @@ def capozzi_dataset(dataset_dir: Path, dataset: str, neurons: int, sizes: Sizes,
     run_dir = dataset_dir / "run"
     print(f"== {dataset}: {neurons} neurons")
     simulator = train_or_reuse(run_dir, dataset, neurons, sizes.train_images, options)
-    metrics = api.evaluate(run_dir, label_samples=sizes.label_samples,
-                           test_samples=sizes.test_samples, simulator=simulator,
-                           progress=options.progress)
+    metrics = evaluate_run(run_dir, sizes, options, simulator)
     api.analyze(run_dir, sizes.analysis_samples, sizes.permutations, options.seed,
                 out_dir=dataset_dir)
     dataset_figures(dataset_dir, dataset)

@@ -43,6 +43,36 @@ class RunOptions:
     threads: int = 0
     force: bool = False
     progress: bool = True
+    # the optional R-STDP read-out of the evaluation: None (off), True (its defaults) or its
+    # "NAME=VALUE" overrides; it learns for rstdp_epochs passes over the labelling images
+    rstdp: bool | tuple[str, ...] | None = None
+    rstdp_epochs: int = 1
+
+    def evaluate_rstdp(self) -> dict:
+        """The R-STDP arguments of ``api.evaluate``."""
+        asked = self.rstdp
+        if isinstance(asked, (tuple, list)):
+            asked = api.rstdp_overrides(list(asked))
+        return {"rstdp": asked, "rstdp_epochs": self.rstdp_epochs}
+
+
+def evaluate_run(run_dir: Path, sizes: Sizes, options: RunOptions,
+                 simulator: api.Simulator) -> dict:
+    """``api.evaluate`` with the reproduction's sizes, on ``simulator``; with the R-STDP
+    layer in a fresh process, since building the layer's network here would clear the
+    arrays of ``simulator`` (still needed for the test repeats) and give the next network
+    of this process other code-object names than its cached build."""
+    if not options.rstdp:
+        return api.evaluate(run_dir, label_samples=sizes.label_samples,
+                            test_samples=sizes.test_samples, simulator=simulator,
+                            progress=options.progress)
+    return in_fresh_process(_evaluate_with_layer, run_dir, sizes, options)
+
+
+def _evaluate_with_layer(run_dir: Path, sizes: Sizes, options: RunOptions) -> dict:
+    return api.evaluate(run_dir, label_samples=sizes.label_samples,
+                        test_samples=sizes.test_samples, progress=options.progress,
+                        **options.evaluate_rstdp())
 
 
 def train_or_reuse(run_dir: Path, dataset: str, neurons: int, train_images: int | None,

@@ -18,7 +18,7 @@ import pandas as pd
 
 from diehlsim import api, figures, io, runs, seeds
 from diehlsim.errors import ConfigurationError
-from diehlsim.papers.common import RunOptions, Sizes, train_or_reuse
+from diehlsim.papers.common import RunOptions, Sizes, evaluate_run, train_or_reuse
 
 MNIST_TRAIN_IMAGES = 60_000
 #: Training images per network size in Diehl & Cook (2015): 100 neurons see 40,000 images,
@@ -34,9 +34,10 @@ DIEHL_COOK_TRAIN_IMAGES: dict[int, int] = {
 DIEHL_COOK_ACCURACY: dict[int, float] = {100: 0.829, 400: 0.870, 1600: 0.919, 6400: 0.950}
 DIEHL_COOK_REPEATS = 10
 DIEHL_COOK_LABEL = "Diehl & Cook 2015"
-def results_columns() -> list[str]:
-    """Columns of results.csv: an accuracy column per registered read-out."""
-    return ["repeat", "seed", *api.accuracy_columns(), "n_test", "sim_s"]
+def results_columns(present=()) -> list[str]:
+    """Columns of results.csv: an accuracy column per registered read-out (an optional one
+    when ``present`` has it)."""
+    return ["repeat", "seed", *api.accuracy_columns(present), "n_test", "sim_s"]
 
 DIEHL_COOK_FULL = Sizes(train_images=None, label_samples=None, test_samples=None)
 DIEHL_COOK_QUICK = Sizes(train_images=1000, label_samples=1000, test_samples=500)
@@ -67,15 +68,14 @@ def reproduce_diehlcook2015(out_dir, neurons: int, *, repeats: int = DIEHL_COOK_
     print(f"== Diehl & Cook 2015: {neurons} neurons, {train_images:,} training images, "
           f"{repeats} test repeats")
     simulator = train_or_reuse(run_dir, "mnist", neurons, train_images, options)
-    metrics = api.evaluate(run_dir, label_samples=sizes.label_samples,
-                           test_samples=sizes.test_samples, simulator=simulator,
-                           progress=options.progress)
+    metrics = evaluate_run(run_dir, sizes, options, simulator)
     first = {"repeat": 0, "seed": seeds.test_repeat_seed(options.seed, 0),
              **{f"accuracy_{r.name}": a for r, a in api.accuracies(metrics)},
              "n_test": int(metrics["n_test"]), "sim_s": float(metrics["test_sim_s"])}
     later = api.repeat_test(run_dir, range(1, repeats), test_samples=sizes.test_samples,
                             simulator=simulator, progress=options.progress)
-    results = pd.DataFrame([first] + [r.as_row() for r in later], columns=results_columns())
+    results = pd.DataFrame([first] + [r.as_row() for r in later],
+                           columns=results_columns(first))
     io.write_csv(out_dir / "results.csv", results)
     summary = diehl_cook_summary(results, neurons, train_images, int(metrics["n_label"]),
                                  sizes, options, time.perf_counter() - started)
@@ -99,11 +99,12 @@ def diehl_cook_summary(results: pd.DataFrame, neurons: int, train_images: int, n
     the paper's) over the repeats, the same for each read-out, the schedule and the paper's
     value."""
     readouts = {}
-    columns = [c for c in api.accuracy_columns() if c in results]
+    columns = [c for c in api.accuracy_columns(results.columns) if c in results]
     for column in columns:
-        mean, std = _mean_std(results[column])
-        readouts[column] = {"mean": mean, "std": std, "min": float(results[column].min()),
-                            "max": float(results[column].max())}
+        values = results[column].dropna()  # R-STDP: the first repeat only
+        mean, std = _mean_std(values)
+        readouts[column] = {"mean": mean, "std": std, "min": float(values.min()),
+                            "max": float(values.max()), "n": int(len(values))}
     return {
         "paper": "diehlcook2015", "neurons": int(neurons), "train_images": int(train_images),
         "epochs": train_images / MNIST_TRAIN_IMAGES, "n_label": n_label,
