@@ -56,6 +56,20 @@ def layer_parameters(option) -> rstdp.RSTDPParameters | None:
         f"{type(option).__name__}")
 
 
+def checked_assignments(given) -> bool | list[str]:
+    """A sweep spec's ``rstdp``: ``true`` or "NAME=VALUE" overrides, checked now and kept
+    as written (a point is JSON)."""
+    if given is True:
+        return True
+    given = [given] if isinstance(given, str) else given
+    if not isinstance(given, (list, tuple)) or not all(isinstance(g, str) for g in given):
+        raise ConfigurationError(
+            f"the evaluate option rstdp must be true or a list of NAME=VALUE overrides such "
+            f"as [\"tau_c=500ms\"], got {given!r}")
+    parse_overrides(given)
+    return list(given)
+
+
 def parse_overrides(assignments) -> dict:
     """``["tau_c=500ms", "neurons_per_class=2"]`` -> R-STDP parameter overrides; each value
     with the units and type of the parameter's default."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from diehlsim.api.evaluation_rstdp import checked_assignments
 from diehlsim.datasets.split import VALIDATION_SEED
 from diehlsim.devices import DEFAULT_SLOTS
 from diehlsim.errors import ConfigurationError
@@ -272,27 +273,11 @@ def _evaluate_options(given: dict) -> dict:
     options = {k: _whole(v, k, 1) for k, v in given.items()
                if v is not None and k in WHOLE_EVALUATE_OPTIONS}
     if given.get("rstdp") not in (None, False):
-        options["rstdp"] = _rstdp_option(given["rstdp"])
+        options["rstdp"] = checked_assignments(given["rstdp"])
     if "rstdp_epochs" in options and "rstdp" not in options:
         raise ConfigurationError("the evaluate option rstdp_epochs trains the R-STDP layer: "
                                  "add rstdp: true (or its NAME=VALUE overrides)")
     return options
-
-
-def _rstdp_option(given):
-    """``true`` or a list of "NAME=VALUE" overrides, checked now; kept as written (JSON)."""
-    from diehlsim.api.evaluation_rstdp import parse_overrides
-
-    if given is True:
-        return True
-    if isinstance(given, str):
-        given = [given]
-    if not isinstance(given, (list, tuple)) or not all(isinstance(g, str) for g in given):
-        raise ConfigurationError(
-            f"the evaluate option rstdp must be true or a list of NAME=VALUE overrides such "
-            f"as [\"tau_c=500ms\"], got {given!r}")
-    parse_overrides(given)
-    return list(given)
 
 
 def _baseline(given: dict, axes: list[Axis]) -> dict:
