@@ -18,7 +18,7 @@ from scipy import stats
 from diehlsim import api, cli
 from diehlsim.analysis import sweep as tables
 from diehlsim.api.sweep import RUNS, check_spec, points_of, run_point
-from diehlsim.api.sweep_worker import evaluate_options
+from diehlsim.api.evaluation_rstdp import layer_parameters
 from diehlsim.cli import sweep as sweep_cli
 from diehlsim.errors import ConfigurationError
 
@@ -235,9 +235,8 @@ def test_the_rstdp_option_is_kept_as_written_and_parsed_for_evaluate():
         **EVALUATE, "rstdp": ["tau_c=500ms"], "rstdp_epochs": 2})
     point = points_of(spec)[0]
     assert point["evaluate"]["rstdp"] == ["tau_c=500ms"]  # JSON, as in sweep_point.json
-    options = evaluate_options(point["evaluate"])
-    assert options["rstdp_epochs"] == 2
-    assert float(options["rstdp"]["tau_c"]) == pytest.approx(0.5)
+    assert point["evaluate"]["rstdp_epochs"] == 2
+    assert float(layer_parameters(point["evaluate"]["rstdp"]).tau_c) == pytest.approx(0.5)
 
 
 def test_the_cli_rstdp_options_reach_the_spec():

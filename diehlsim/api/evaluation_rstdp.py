@@ -41,7 +41,8 @@ class TrainedLayer:
 
 
 def layer_parameters(option) -> rstdp.RSTDPParameters | None:
-    """``None``/``False``: no layer; ``True``: the defaults; a dict: overrides."""
+    """``None``/``False``: no layer; ``True``: the defaults; a dict: overrides; a list of
+    "NAME=VALUE" strings (as ``--rstdp-param`` and sweep specs give them): overrides."""
     if option is None or option is False:
         return None
     if option is True:
@@ -51,8 +52,11 @@ def layer_parameters(option) -> rstdp.RSTDPParameters | None:
         return option
     if isinstance(option, dict):
         return rstdp.parameters(**option)
+    if isinstance(option, (list, tuple)):
+        return rstdp.parameters(**parse_overrides(option))
     raise ConfigurationError(
-        f"rstdp must be True, a dict of R-STDP parameters or RSTDPParameters, got "
+        f"rstdp must be True, a dict of R-STDP parameters, NAME=VALUE strings or "
+        f"RSTDPParameters, got "
         f"{type(option).__name__}")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from diehlsim import io
 from diehlsim.analysis import sweep as tables
 from diehlsim.api.evaluation import evaluate, validation_columns
-from diehlsim.api.evaluation_rstdp import layer_parameters, parse_overrides
+from diehlsim.api.evaluation_rstdp import layer_parameters
 from diehlsim.api.sweep_points import resolve
 from diehlsim.api.training import make_simulator, resume, train
 from diehlsim.runs import load_config
@@ -66,7 +66,7 @@ def _train_and_evaluate(point, run_dir: Path, data_dir, build_root) -> dict:
                   **kwargs)
         train_s = time.perf_counter() - start
         start = time.perf_counter()
-        options = evaluate_options(point["evaluate"])
+        options = point["evaluate"]
         if options.get("rstdp"):  # its own network: the plain one has no decision layer
             layered = replace(params, rstdp=layer_parameters(options["rstdp"]))
             sim, _ = _simulator(layered, kwargs, build_root)
@@ -84,14 +84,6 @@ def _train_and_evaluate(point, run_dir: Path, data_dir, build_root) -> dict:
 #: new simulator of a shape built before would recompile everything: a worker keeps them.
 _SIMULATORS: dict = {}
 MAX_SIMULATORS = 4
-
-
-def evaluate_options(options: dict) -> dict:
-    """A point's evaluate options as ``api.evaluate`` takes them (R-STDP overrides parsed)."""
-    options = dict(options)
-    if isinstance(options.get("rstdp"), list):
-        options["rstdp"] = parse_overrides(options["rstdp"])
-    return options
 
 
 def _simulator(params, kwargs, build_root):

@@ -83,15 +83,9 @@ def add_rstdp(parser) -> None:
                              "neurons_per_class=2 (repeatable; implies --rstdp)")
 
 
-def rstdp_assignments(args: argparse.Namespace) -> list[str] | bool | None:
-    """What --rstdp/--rstdp-param ask for: None (no layer), True (the defaults) or the
-    NAME=VALUE overrides as given."""
+def rstdp_assignments(args: argparse.Namespace) -> tuple[str, ...] | bool | None:
+    """What --rstdp/--rstdp-param ask for, as ``api.evaluate(rstdp=...)`` takes it: None
+    (no layer), True (the defaults) or the NAME=VALUE overrides as given."""
     if args.rstdp_param:
-        return list(args.rstdp_param)
+        return tuple(args.rstdp_param)
     return True if args.rstdp else None
-
-
-def rstdp_option(args: argparse.Namespace):
-    """The ``rstdp`` argument of ``api.evaluate`` for these options."""
-    asked = rstdp_assignments(args)
-    return api.rstdp_overrides(asked) if isinstance(asked, list) else asked

@@ -114,12 +114,7 @@ def _options(args) -> RunOptions:
                       input_transform=getattr(args, "input_transform", "none"),
                       excitatory_model=args.excitatory_model, input_model=args.input_model,
                       recurrent=args.recurrent, threads=args.threads, force=args.force,
-                      rstdp=_rstdp(args), rstdp_epochs=args.rstdp_epochs)
-
-
-def _rstdp(args):
-    asked = rstdp_assignments(args)
-    return tuple(asked) if isinstance(asked, list) else asked
+                      rstdp=rstdp_assignments(args), rstdp_epochs=args.rstdp_epochs)
 
 
 def _sizes(args, base: Sizes) -> Sizes:

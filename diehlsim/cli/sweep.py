@@ -109,5 +109,6 @@ def _evaluate(args) -> dict:
         "label_samples", "test_samples", "validation_samples")}
     asked = rstdp_assignments(args)
     if asked is not None:
-        options.update(rstdp=asked, rstdp_epochs=args.rstdp_epochs)
+        options.update(rstdp=asked if asked is True else list(asked),
+                       rstdp_epochs=args.rstdp_epochs)
     return options

@@ -48,13 +48,6 @@ class RunOptions:
     rstdp: bool | tuple[str, ...] | None = None
     rstdp_epochs: int = 1
 
-    def evaluate_rstdp(self) -> dict:
-        """The R-STDP arguments of ``api.evaluate``."""
-        asked = self.rstdp
-        if isinstance(asked, (tuple, list)):
-            asked = api.rstdp_overrides(list(asked))
-        return {"rstdp": asked, "rstdp_epochs": self.rstdp_epochs}
-
 
 def evaluate_run(run_dir: Path, sizes: Sizes, options: RunOptions,
                  simulator: api.Simulator) -> dict:
@@ -72,7 +65,7 @@ def evaluate_run(run_dir: Path, sizes: Sizes, options: RunOptions,
 def _evaluate_with_layer(run_dir: Path, sizes: Sizes, options: RunOptions) -> dict:
     return api.evaluate(run_dir, label_samples=sizes.label_samples,
                         test_samples=sizes.test_samples, progress=options.progress,
-                        **options.evaluate_rstdp())
+                        rstdp=options.rstdp, rstdp_epochs=options.rstdp_epochs)
 
 
 def train_or_reuse(run_dir: Path, dataset: str, neurons: int, train_images: int | None,
