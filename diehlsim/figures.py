@@ -98,21 +98,32 @@ def _accuracy_during_training(run_dir: Path, out_dir: Path, dataset: str, metric
 
 
 def information_figures(analysis_dir: Path, out_dir: Path, dataset: str,
-                        image_shape: tuple[int, int], recording_path: Path | None = None
+                        image_shape: tuple[int, int] | None, recording_path: Path | None = None
                         ) -> list[Path]:
     """Entropy maps, MI heatmaps and pixel maps, informative neurons and (with a recording)
-    a spike raster, from the files :func:`diehlsim.analysis.report.analyze` wrote."""
+    a spike raster, from the files :func:`diehlsim.analysis.report.analyze` wrote.
+
+    Without an ``image_shape`` (inputs that are not the pixels of an image) the maps over
+    the image are left out; without the input information (an analysis of output spikes
+    alone has no ``table2.csv``) only the raster is drawn."""
     analysis_dir, out_dir = Path(analysis_dir), Path(out_dir)
-    entropy = pd.read_csv(analysis_dir / "capozzi_entropy.csv")
-    mi = pd.read_csv(analysis_dir / "capozzi_mi.csv")
-    table2 = read_table2(analysis_dir / "table2.csv")
-    n_input = image_shape[0] * image_shape[1]
-    outputs = entropy[entropy["measure"] == "output_entropy"]
-    n_exc = int(outputs["neuron"].max()) + 1
-    paths = plots.entropy_maps(entropy, image_shape, out_dir / "entropy_maps", dataset)
-    paths += plots.mi_heatmaps(mi, n_exc, n_input, out_dir / "mi_heatmaps", dataset)
-    paths += plots.mi_pixel_maps(mi, image_shape, out_dir / "mi_pixel_maps", dataset)
-    paths += plots.informative_neurons(table2, n_exc, out_dir / "informative_neurons", dataset)
+    paths = []
+    if (analysis_dir / "table2.csv").exists():
+        entropy = pd.read_csv(analysis_dir / "capozzi_entropy.csv")
+        mi = pd.read_csv(analysis_dir / "capozzi_mi.csv")
+        table2 = read_table2(analysis_dir / "table2.csv")
+        outputs = entropy[entropy["measure"] == "output_entropy"]
+        n_exc = int(outputs["neuron"].max()) + 1
+        n_input = int(entropy[entropy["measure"] == "input_entropy"]["input"].max()) + 1 \
+            if image_shape is None else image_shape[0] * image_shape[1]
+        if image_shape is not None:
+            paths += plots.entropy_maps(entropy, image_shape, out_dir / "entropy_maps",
+                                        dataset)
+        paths += plots.mi_heatmaps(mi, n_exc, n_input, out_dir / "mi_heatmaps", dataset)
+        if image_shape is not None:
+            paths += plots.mi_pixel_maps(mi, image_shape, out_dir / "mi_pixel_maps", dataset)
+        paths += plots.informative_neurons(table2, n_exc, out_dir / "informative_neurons",
+                                           dataset)
     if recording_path is not None and Path(recording_path).exists():
         recording = SpikeRecording.load(recording_path)
         paths += plots.spike_raster(recording, 0, out_dir / "spike_raster", dataset)

@@ -99,7 +99,7 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
               *, learning: bool, seed: int, first_chunk: int = 0, label: str = "images",
               progress: bool = True, keep_spikes: bool = False,
               on_chunk=None, stdp_rate=None, labels=None,
-              rstdp_learning: bool = False) -> tuple[PhaseResult, NetworkState]:
+              rstdp_learning: bool = False, on_traces=None) -> tuple[PhaseResult, NetworkState]:
     """Present ``images[indices]`` in order; learning on or off; return responses and state.
 
     ``stdp_rate(position)``, if given, is the STDP rate factor of the chunk that starts after
@@ -110,6 +110,10 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
 
     ``labels`` (the class of every image in ``images``) go to a network with the R-STDP
     decision layer as run-time data; it learns from them while ``rstdp_learning``.
+
+    ``on_traces(chunk_index, arrays)`` receives, for a simulator with state monitors
+    (``Simulator(monitors=...)``), the traces of the chunk's presentations that the request
+    keeps (:func:`presentation_traces`); chunks without one are not reported.
     """
     # Validate all images before the first chunk (a bad one fails now, not hours in), but
     # convert to rates chunk by chunk: all of MNIST as float64 is 376 MB.
@@ -127,6 +131,10 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
             stimulus, state, learning=learning, seed=chunk_seed(seed, chunk),
             stdp_rate=chunk_stdp_rate, labels=None if labels is None else labels[batch],
             rstdp_learning=rstdp_learning)
+        if on_traces is not None and result.traces is not None:
+            kept = presentation_traces(sim, result, batch, presentations)
+            if kept is not None:
+                on_traces(chunk, kept)
         accepted = result.accepted & (result.image < len(batch))
         decisions.append({k: v[accepted] for k, v in result.decisions.items()})
         counts.append(result.counts[accepted])
@@ -163,3 +171,65 @@ def run_phase(sim: Simulator, images: np.ndarray, indices: np.ndarray, state: Ne
         decisions={k: np.concatenate([d[k] for d in decisions]) for k in
                    (decisions[0] if decisions else {})},
     ), state
+
+
+def presentation_traces(sim: Simulator, result, batch: np.ndarray,
+                        first_presentation: int) -> dict | None:
+    """The arrays of a chunk's presentations that ``sim.monitors.presentations`` keeps
+    (numbered in the phase from ``first_presentation``, re-presentations counted), one slot
+    (presentation and rest) each; None when the chunk has none of them.
+
+    Per presentation ``p``: ``presentation``, ``image`` (dataset index), ``repeats``,
+    ``intensity``, ``accepted``, ``t`` (s, absolute time of each step) and every variable
+    ``LAYER.VARIABLE`` as (presentations, neurons, steps) in ``units``; the spikes of the
+    excitatory and input layers in the slot as flat ``*_spike_presentation``,
+    ``*_spike_neuron``, ``*_spike_t`` (s).
+    """
+    numbers = first_presentation + np.arange(len(result.image))
+    keep = np.flatnonzero(np.isin(numbers, sim.monitors.presentations))
+    if len(keep) == 0:
+        return None
+    dt = float(sim.params.protocol.dt)
+    slot_steps = int(round(float(sim.params.protocol.slot_time) / dt))
+    traces = result.traces
+    columns = [_slot_columns(traces.steps, result.start_step[k], slot_steps) for k in keep]
+    out = {
+        "presentation": numbers[keep], "image": batch[result.image[keep]],
+        "repeats": result.repeats[keep], "intensity": result.intensity[keep],
+        "accepted": result.accepted[keep], "neurons": traces.neurons,
+        "layer_sizes": np.array([sim.params.n_input, sim.params.n_exc]),  # input, exc
+        "t": (result.start_step[keep, None] + np.arange(slot_steps)) * dt,
+        "variables": np.array(list(traces.values)), "units": np.array(list(traces.units.values())),
+    }
+    for name, values in traces.values.items():
+        out[name] = np.stack([_take(values, c, slot_steps) for c in columns])
+    for layer, spikes in (("exc", result.exc_spikes), ("input", result.input_spikes)):
+        out.update(_slot_spikes(layer, spikes, numbers[keep], result.start_step[keep],
+                                slot_steps, dt))
+    return out
+
+
+def _slot_columns(steps: np.ndarray, start: int, slot_steps: int) -> np.ndarray:
+    return np.flatnonzero((steps >= start) & (steps < start + slot_steps))
+
+
+def _take(values: np.ndarray, columns: np.ndarray, slot_steps: int) -> np.ndarray:
+    """(neurons, slot_steps); NaN where the chunk ended before the slot did."""
+    out = np.full((values.shape[0], slot_steps), np.nan)
+    out[:, : len(columns)] = values[:, columns]
+    return out
+
+
+def _slot_spikes(layer: str, spikes, numbers, starts, slot_steps: int, dt: float) -> dict:
+    if spikes is None:
+        return {}
+    neuron, step = spikes
+    which, neurons, times = [], [], []
+    for number, start in zip(numbers, starts):
+        inside = (step >= start) & (step < start + slot_steps)
+        which.append(np.full(int(inside.sum()), number))
+        neurons.append(neuron[inside])
+        times.append(step[inside] * dt)
+    return {f"{layer}_spike_presentation": np.concatenate(which).astype(np.int64),
+            f"{layer}_spike_neuron": np.concatenate(neurons).astype(np.int64),
+            f"{layer}_spike_t": np.concatenate(times)}

@@ -8,6 +8,8 @@ RUN/train_log.csv   per chunk: images, presentations, wall seconds, images per s
 RUN/timing.json     build_s, sim_s, images, presentations
 RUN/train_responses/chunk_NNNNN.npz   per training chunk: spike counts of every accepted
                     presentation (uint16) and the dataset index of its image
+RUN/traces/PHASE/chunk_NNNNN.npz   with --monitor: state-monitor traces (diehlsim.run_traces),
+                    input and output spikes of the requested presentations of a chunk
 Every file is written atomically (temporary file + rename).
 """
 
@@ -85,7 +87,7 @@ def save_config(run_dir: Path, params: NetworkParameters, **settings) -> None:
 
 
 # What reading a damaged file raises (DiehlsimError subclasses are messages already).
-_DAMAGED = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile)
+DAMAGED_FILE_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile)
 
 
 def load_config(run_dir: Path) -> tuple[NetworkParameters, dict]:
@@ -95,9 +97,9 @@ def load_config(run_dir: Path) -> tuple[NetworkParameters, dict]:
         return parameters_from_json(data["network"]), data["settings"]
     except DiehlsimError:
         raise
-    except _DAMAGED as exc:
+    except DAMAGED_FILE_ERRORS as exc:
         raise RunDirectoryError(
-            f"{path} is damaged ({_what(exc)}); it describes the run's network, which cannot "
+            f"{path} is damaged ({describe_damage(exc)}); it describes the run's network, which cannot "
             f"be read without it: restore the file, or train again with --force") from None
 
 
@@ -123,8 +125,8 @@ def _read_state(path: Path, remedy: str, exclude=()) -> NetworkState:
         with np.load(path, allow_pickle=False) as data:
             return NetworkState.from_arrays({k: data[k] for k in data.files
                                              if k not in exclude})
-    except _DAMAGED as exc:
-        raise RunDirectoryError(f"{path} is damaged ({_what(exc)}); {remedy}") from None
+    except DAMAGED_FILE_ERRORS as exc:
+        raise RunDirectoryError(f"{path} is damaged ({describe_damage(exc)}); {remedy}") from None
 
 
 def check_state(state: NetworkState, run_dir: Path, path: Path) -> None:
@@ -151,9 +153,8 @@ def check_state(state: NetworkState, run_dir: Path, path: Path) -> None:
             f"file, or train again with --force")
 
 
-def _what(exc: BaseException) -> str:
+def describe_damage(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
 
 
 def save_train_responses(run_dir: Path, chunk: int, counts, image_index) -> None:
@@ -217,8 +218,8 @@ def load_checkpoint(run_dir: Path) -> Checkpoint:
         with np.load(path, allow_pickle=False) as data:
             log = [ChunkLog(**row) for row in json.loads(str(data["log"]))]
             return Checkpoint(int(data["position"]), int(data["chunk"]), state, log)
-    except _DAMAGED as exc:
-        raise RunDirectoryError(f"{path} is damaged ({_what(exc)}); {remedy}") from None
+    except DAMAGED_FILE_ERRORS as exc:
+        raise RunDirectoryError(f"{path} is damaged ({describe_damage(exc)}); {remedy}") from None
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)

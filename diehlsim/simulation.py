@@ -26,8 +26,10 @@ from diehlsim.devices import DEFAULT_SLOTS, DEVICES, arguments, native
 from diehlsim.analysis.counts import counts_per_presentation
 from diehlsim.analysis.first_spike import first_spike_times
 from diehlsim.errors import ConfigurationError, SimulationError
+from diehlsim.models import monitors as trace_monitors
 from diehlsim.models import rstdp
 from diehlsim.models.network import DiehlCookNetwork, build_network
+from diehlsim.models.network import state_table as build_state_table
 from diehlsim.models.parameters import NetworkParameters
 from diehlsim.models.state import (
     ONE,
@@ -61,6 +63,8 @@ class ChunkResult:
     network_s: float = 0.0  # Brian2's network run alone (standalone: its last_run_info)
     # per presentation, recorded by components (the R-STDP layer's decided output neuron)
     decisions: dict = field(default_factory=dict)
+    # the chunk's StateMonitor records of a monitor request (Simulator(monitors=...))
+    traces: trace_monitors.Traces | None = None
 
 
 class Simulator:
@@ -70,7 +74,8 @@ class Simulator:
                  slots: int = DEFAULT_SLOTS, build_dir: str | os.PathLike | None = None, *,
                  record_input: bool = False, state_variables: tuple[str, ...] = (),
                  state_neurons=None, threads: int = 0, profile: bool = False,
-                 device_options: dict | None = None, compile: bool = True):
+                 device_options: dict | None = None, compile: bool = True,
+                 monitors: trace_monitors.MonitorRequest | None = None):
         devices.check_device(device_name)
         if slots < 1:
             raise ConfigurationError(f"slots per chunk must be >= 1, got {slots}")
@@ -80,10 +85,14 @@ class Simulator:
         self.standalone = device_name != "runtime"
         self.compile = bool(compile)  # standalone: False only writes the project
         self._device_options = dict(device_options or {})
+        self.monitors = monitors
+        if monitors is not None:  # the traces' figure shows the input spikes beside them
+            trace_monitors.check(monitors, build_state_table(params), params.n_exc)
+            record_input = True
         # FTZ/DAZ (devices.native); False keeps IEEE subnormals, for measuring their cost
         self._flush_subnormals = bool(self._device_options.get("flush_subnormals", True))
         self.build_dir = Path(build_dir or devices.default_build_root() / default_build_name(
-            params, device_name, slots, record_input, device_options)).resolve()
+            params, device_name, slots, record_input, device_options, monitors)).resolve()
         self.build_s = 0.0
         self._extra_settings: dict = {}  # the decision layer's settings of the next chunk
         start = time.perf_counter()
@@ -93,7 +102,8 @@ class Simulator:
         defaultclock.dt = params.protocol.dt
         self.model: DiehlCookNetwork = build_network(
             params, capacity=self.slots, record_input=record_input,
-            state_variables=state_variables, state_neurons=state_neurons)
+            state_variables=state_variables, state_neurons=state_neurons,
+            trace_request=monitors)
         self.duration = self.slots * params.protocol.slot_time
         if self.standalone:
             self._build_standalone(profile)
@@ -119,6 +129,7 @@ class Simulator:
             dev.insert_code("main", native.flush_subnormals_code())
         dev.insert_code("main", devices.seed_code(self.device_name, seed_array))
         self.model.net.run(self.duration, profile=profile)
+        self._compiled_objects = _object_names(self.model.net)
         dev.build(directory=str(self.build_dir), compile=self.compile, run=False,
                   with_output=False)
 
@@ -145,11 +156,25 @@ class Simulator:
             self._extra_settings = rstdp.chunk_settings(labels, rstdp_learning, self.slots)
         start = time.perf_counter()
         if self.standalone:
+            self._check_nothing_added()
             self._run_standalone(stimulus, len(images), state, learning, seed, stdp_rate)
         else:
             self._run_runtime(stimulus, len(images), state, learning, seed, stdp_rate)
         wall = time.perf_counter() - start
         return self._finish(state, wall)
+
+    def _check_nothing_added(self):
+        """An object added to the network after the standalone build is not in the
+        compiled binary: its monitor would stay empty, so refuse it with the working route."""
+        added = sorted(_object_names(self.model.net) - self._compiled_objects)
+        if added:
+            raise ConfigurationError(
+                f"{', '.join(added)} {'was' if len(added) == 1 else 'were'} added to the "
+                f"network after its {self.device_name} project was compiled, so the binary "
+                f"would not run {'it' if len(added) == 1 else 'them'} (a monitor would "
+                f"record nothing). Declare monitors before the build: "
+                f"Simulator(..., monitors=MonitorRequest(...)) or `--monitor exc.v`, or add "
+                f"your own objects on the runtime device (docs/monitors.md)")
 
     def _stimulus_values(self, images: np.ndarray) -> np.ndarray:
         images = np.asarray(images, dtype=float)
@@ -283,6 +308,9 @@ class Simulator:
             state_monitor = {"t": np.asarray(m.state_monitor.t[:] / second) + offset * dt}
             for name in m.state_monitor.record_variables:
                 state_monitor[name] = np.array(getattr(m.state_monitor, name + "_")[:])
+        traces = None
+        if self.monitors is not None:
+            traces = trace_monitors.read(self.monitors, m.traces, offset, dt)
         new_state = self._read_state(chunk_start)
         result = ChunkResult(
             images_done=int(m.controller.image_index[0]),
@@ -291,7 +319,7 @@ class Simulator:
             repeats=repeats, n_spikes=n_spikes, accepted=accepted, start_step=start_step,
             counts=counts, first_spike_ms=first_spike_ms, exc_spikes=(exc_i, exc_step), input_spikes=input_spikes,
             state_monitor=state_monitor, wall_s=wall, network_s=self._network_seconds(wall),
-            decisions=self._decisions(len(repeats)))
+            decisions=self._decisions(len(repeats)), traces=traces)
         if not self.standalone:
             self._clear_monitors()
         return result, new_state
@@ -342,6 +370,7 @@ class Simulator:
                 monitor.variables["count"].set_value(0)
         if self.model.state_monitor is not None:
             self.model.state_monitor.resize(0)
+        trace_monitors.clear(self.model.traces)
 
 
 #: Protocol parameters that the Python driver applies (the grey levels it turns into rates, the
@@ -349,10 +378,16 @@ class Simulator:
 DRIVER_PARAMETERS = ("input_transform", "stdp_rate_final")
 
 
+def _object_names(net: Network) -> set[str]:
+    return {obj.name for obj in net.objects}
+
+
 def default_build_name(params: NetworkParameters, device_name: str, slots: int,
-                       record_input: bool, device_options: dict | None = None) -> str:
+                       record_input: bool, device_options: dict | None = None,
+                       monitors: trace_monitors.MonitorRequest | None = None) -> str:
     """A project directory name unique to what shapes the generated code and its compiler
-    flags (``device_options``: ``march``, ``portable``, ``flush_subnormals``, GPU)."""
+    flags (``device_options``: ``march``, ``portable``, ``flush_subnormals``, GPU), and the
+    state monitors compiled into it (``monitors``, which also record the input spikes)."""
     import hashlib
     import json
 
@@ -361,9 +396,11 @@ def default_build_name(params: NetworkParameters, device_name: str, slots: int,
     described = parameters_to_json(params)
     for name in DRIVER_PARAMETERS:  # applied by Python between chunks: same generated code
         described["protocol"].pop(name, None)
-    key = [described, device_name, slots, record_input]
+    key = [described, device_name, slots, record_input or monitors is not None]
     if device_options:  # left out when empty: existing default projects keep their names
         key.append(device_options)
+    if monitors is not None:  # left out when none, for the same reason
+        key.append({"monitors": monitors.cache_key()})
     digest = hashlib.sha1(json.dumps(key, sort_keys=True,
         default=str).encode()).hexdigest()[:10]
     return f"{device_name}-{params.n_input}x{params.n_exc}-{slots}-{digest}"

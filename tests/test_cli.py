@@ -15,7 +15,8 @@ from diehlsim import cli
 CLI_DIR = Path(cli.__file__).parent
 ALLOWED = {"diehlsim.api", "diehlsim.errors"}
 ALLOWED_IN = {"reproduce.py": ALLOWED | {"diehlsim.papers"}}
-COMMANDS = ("download", "train", "evaluate", "sweep", "demo", "analyze", "build", "reproduce")
+COMMANDS = ("download", "train", "evaluate", "sweep", "demo", "analyze", "export", "build",
+            "reproduce", "traces")
 
 
 def _diehlsim_imports(path: Path) -> set[str]:

@@ -52,8 +52,17 @@ from diehlsim.analysis.metrics import (
     roc_auc_ovr,
 )
 from diehlsim.analysis.report import analyze
+from diehlsim.analysis.sources import (
+    from_nwb,
+    from_rasters,
+    from_spike_arrays,
+    from_spike_monitor,
+    read_nwb,
+    to_recording,
+)
 from diehlsim.analysis.tidy import TIDY_COLUMNS
 from diehlsim.analysis.validation import AnalysisInputError
+from diehlsim.recordings import SpikeRecording
 
 __all__ = [
     "AnalysisInputError",
@@ -63,6 +72,7 @@ __all__ = [
     "MI_ESTIMATORS",
     "PairwiseInformation",
     "PermutationResult",
+    "SpikeRecording",
     "TIDY_COLUMNS",
     "accuracy",
     "analyze",
@@ -83,6 +93,10 @@ __all__ = [
     "counts_from_recording",
     "entropy",
     "evaluation_metrics",
+    "from_nwb",
+    "from_rasters",
+    "from_spike_arrays",
+    "from_spike_monitor",
     "g_test",
     "independence_g_test",
     "input_information",
@@ -97,8 +111,10 @@ __all__ = [
     "permutation_test",
     "predict",
     "quadratic_extrapolation",
+    "read_nwb",
     "roc_auc_ovr",
     "spike_counts",
     "stratified_g_test",
+    "to_recording",
     "vote_scores",
 ]

@@ -41,6 +41,17 @@ from diehlsim.analysis.validation import as_assignments, as_labels, check_n_clas
 from diehlsim.recordings import SpikeRecording
 
 TABLE2_COLUMNS = ["class", "spiked", "with_mi", "informative"]
+#: The tables that need the input spikes: left out (and named in ``summary.json``
+#: ``skipped``) for a recording of the analysed layer alone.
+INPUT_TABLES = ("table2", "capozzi_table", "capozzi_entropy", "capozzi_mi",
+                "pairs_information")
+NO_INPUT_SPIKES = ("input information needs input spikes, and the recording has none: "
+                   "record the inputs too (an NWB Units table with layer 'input' units)")
+
+
+def has_input_spikes(recording: SpikeRecording) -> bool:
+    """Whether the recording holds input spikes, which the input information needs."""
+    return recording.n_input > 0 and len(recording.input_neuron) > 0
 
 
 def analyze(
@@ -72,6 +83,8 @@ def analyze(
     -------
     dict of DataFrames keyed ``table2``, ``capozzi_table``, ``capozzi_entropy``,
     ``capozzi_mi``, ``pairs_information``, ``class_information``, ``neuron_summary``.
+    Without input spikes the input information (``INPUT_TABLES``) is skipped: only the
+    class information is computed and ``summary.json`` says what was skipped and why.
     """
     started = time.perf_counter()
     n_classes = check_n_classes(n_classes)
@@ -86,24 +99,32 @@ def analyze(
     counts = counts_from_recording(recording, "exc")
     classes = class_information(counts, labels, n_classes, n_permutations, alpha, rng,
                                 count_bins, assignments)
-    capozzi = capozzi_analysis(recording, n_classes, bin_size, MI_THRESHOLD_BITS)
-    inputs = input_information(recording, n_classes, n_permutations, alpha, rng, bin_size)
-    table2 = table2_frame(capozzi.table, inputs.informative)
-    frames = {
-        "table2": table2,
-        "capozzi_table": capozzi.table,
-        "capozzi_entropy": capozzi.entropy,
-        "capozzi_mi": capozzi.mi,
-        "pairs_information": pd.concat([inputs.neurons, inputs.pairs], ignore_index=True),
-        "class_information": classes.frame,
-        "neuron_summary": classes.summary,
-    }
+    frames = {"class_information": classes.frame, "neuron_summary": classes.summary}
+    skipped = {}
+    table2 = None
+    if has_input_spikes(recording):
+        capozzi = capozzi_analysis(recording, n_classes, bin_size, MI_THRESHOLD_BITS)
+        inputs = input_information(recording, n_classes, n_permutations, alpha, rng, bin_size)
+        table2 = table2_frame(capozzi.table, inputs.informative)
+        frames = {
+            "table2": table2,
+            "capozzi_table": capozzi.table,
+            "capozzi_entropy": capozzi.entropy,
+            "capozzi_mi": capozzi.mi,
+            "pairs_information": pd.concat([inputs.neurons, inputs.pairs], ignore_index=True),
+            **frames,
+        }
+    else:
+        skipped = {name: NO_INPUT_SPIKES for name in INPUT_TABLES}
+        for name in INPUT_TABLES:  # of an earlier analysis here, which would now mislead
+            (out_dir / f"{name}.csv").unlink(missing_ok=True)
     for name, frame in frames.items():
         io.write_csv(out_dir / f"{name}.csv", frame)
     summary = {
         "n_presentations": recording.n_presentations,
         "presentations_per_class": np.bincount(labels, minlength=n_classes).tolist(),
-        "classes": _class_set_sizes(table2),
+        "classes": _class_set_sizes(table2) if table2 is not None else None,
+        "skipped": skipped,
         "n_significant_class_information": int(len(classes.significant)),
         "assignment_agreement": assignment_agreement(classes.summary),
         "assignments_source": "given" if assignments is not None else "in-sample",

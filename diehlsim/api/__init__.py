@@ -19,8 +19,10 @@ from diehlsim.api.evaluation import (
     validation_columns,
 )
 from diehlsim.api.evaluation_rstdp import parse_overrides as rstdp_overrides
-from diehlsim.api.options import model_overrides, stdp_parameters
-from diehlsim.api.project import build, figures, information_figures
+from diehlsim.api.export import ExportResult, export, export_formats, export_phases
+from diehlsim.api.nwb_analysis import analysis_figures, analyze_nwb
+from diehlsim.api.options import model_overrides, monitor_request, stdp_parameters
+from diehlsim.api.project import build, figures, information_figures, plot_traces
 from diehlsim.api.recording import (
     ANALYSIS_SUBDIR,
     DEFAULT_PERMUTATIONS,
@@ -68,11 +70,11 @@ __all__ = [
     "DEFAULT_SLOTS", "DEVICES", "download", "DOWNLOADABLE", "evaluate", "figures",
     "information_figures", "input_size_of", "INPUT_SIZES", "INPUT_TRANSFORMS", "INTEGRATIONS",
     "load_assignments", "load_config", "make_simulator", "MIRROR_ENV", "MODEL_CHOICES",
-    "model_overrides", "parse_parameter", "record", "RECURRENT_KINDS", "repeat_test",
+    "model_overrides", "monitor_request", "parse_parameter", "plot_traces", "record", "RECURRENT_KINDS", "repeat_test",
     "rstdp_overrides", "RepeatResult", "resume", "Simulator",
     "simulator_for_run", "stdp_parameters", "STDP_RULES", "stop_signals_to_interrupt",
     "train", "TrainedRun", "training_finished",
     "user_cache_dir", "validation_accuracies", "validation_columns", "ARRAYS",
     "sweep", "SweepResult", "SweepSpec", "load_sweep_spec", "sweep_spec_from_dict",
-    "sweep_spec_from_grid",
+    "sweep_spec_from_grid", "export", "export_formats", "export_phases", "ExportResult", "analyze_nwb", "analysis_figures",
 ]

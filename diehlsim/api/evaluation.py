@@ -16,12 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from diehlsim import io, runs, seeds
+from diehlsim import io, run_traces, runs, seeds
 from diehlsim.analysis import readouts
 from diehlsim.analysis.metrics import evaluation_metrics
 from diehlsim.api import evaluation_rstdp
 from diehlsim.api.data import run_images, run_training_data
-from diehlsim.api.training import simulator_for_run
+from diehlsim.api.options import monitor_request
+from diehlsim.api.training import check_simulator_monitors, simulator_for_run
 from diehlsim.errors import ConfigurationError, RunDirectoryError
 from diehlsim.protocol import PhaseResult, run_phase
 from diehlsim.models.state import NetworkState
@@ -60,7 +61,8 @@ VALIDATION_FIRST_CHUNK = 1_000_000
 def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | None = None,
              validation_samples: int | None = None, device: str | None = None,
              data_dir=None, progress: bool = True, simulator: Simulator | None = None,
-             test=None, rstdp=None, rstdp_epochs: int = 1) -> dict:
+             test=None, rstdp=None, rstdp_epochs: int = 1, monitor=None,
+             monitor_neurons=None, monitor_presentations=None) -> dict:
     """Label the neurons (learning off, theta frozen), test, and write metrics.json.
 
     The neurons are labelled on training images only. A run trained with a validation
@@ -73,6 +75,10 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
     ``models.rstdp.RSTDPParameters``; see :mod:`diehlsim.api.evaluation_rstdp`): it learns
     on the labelling images (the excitatory layer frozen) for ``rstdp_epochs`` passes and
     is reported as ``accuracy_rstdp`` beside the other read-outs, on the same spikes.
+
+    ``monitor``, ``monitor_neurons``, ``monitor_presentations``: state monitors as for
+    :func:`~diehlsim.api.train`; the presentations are kept in each phase (label,
+    validation, test) under ``RUN/traces/PHASE/``.
     """
     _not_interrupted(Path(run_dir))
     run_dir = runs.require(Path(run_dir), "config.json", "state.npz")
@@ -82,19 +88,25 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
     state = runs.load_state(run_dir)
     seed = int(settings["seed"])
     params, state = evaluation_rstdp.with_layer(params, state, rstdp, rstdp_epochs, seed)
+    request = monitor_request(params, monitor, monitor_neurons, monitor_presentations)
     data = run_training_data(run_dir, settings, data_dir)
     test_images, test_labels = run_images(run_dir, settings, "test", data_dir, given=test)
     label_idx = data.pool[:_limit(len(data.pool), label_samples, "label_samples")]
     test_idx = np.arange(_limit(len(test_images), test_samples, "test_samples"))
     if simulator is not None and simulator.params.rstdp is None and params.rstdp is not None:
         simulator = None  # a network without the decision layer cannot train it
-    sim = simulator or simulator_for_run(params, settings, device)
+    check_simulator_monitors(simulator, request)
+    sim = simulator or simulator_for_run(params, settings, device, monitors=request)
     start = time.perf_counter()
+
+    def traces(phase):
+        return None if request is None else run_traces.trace_writer(run_dir, phase)
+
     learns = params.rstdp is not None  # the decision layer's first epoch is this pass
     labelled, state = run_phase(sim, data.images, label_idx, state, learning=False,
                                 seed=seeds.phase_seed(seed, "label"), label="label",
                                 progress=progress, labels=data.labels if learns else None,
-                                rstdp_learning=learns)
+                                rstdp_learning=learns, on_traces=traces("label"))
     label_y = data.labels[labelled.image_index]
     fitted = readouts.fit_all(labelled.counts, label_y,
                               first_spike_ms=labelled.first_spike_ms,
@@ -106,11 +118,12 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
     metrics = {}
     if data.split is not None:
         validated = _validation_pass(sim, data, validation_samples, state, fitted, seed,
-                                     progress)
+                                     progress, traces("validation"))
         metrics.update(_validation_metrics(validated))
         _save_phase(run_dir, "validation", validated.phase, validated.labels)
     tested = _test_pass(sim, test_images, test_labels, test_idx, state, fitted,
-                        seeds.test_repeat_seed(seed, 0), "test", progress)
+                        seeds.test_repeat_seed(seed, 0), "test", progress,
+                        on_traces=traces("test"))
     metrics.update(tested.metrics)
     metrics.update(n_label=int(len(label_y)), device=sim.device_name,
                    label_sim_s=labelled.sim_s, test_sim_s=tested.phase.sim_s,
@@ -127,12 +140,13 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
     return metrics
 
 
-def _validation_pass(sim, data, validation_samples, state, fitted, seed, progress):
+def _validation_pass(sim, data, validation_samples, state, fitted, seed, progress,
+                     on_traces=None):
     held_out = data.split.validation
     indices = held_out[:_limit(len(held_out), validation_samples, "validation_samples")]
     return _test_pass(sim, data.images, data.labels, indices, state, fitted,
                       seeds.phase_seed(seed, "label"), "validation", progress,
-                      first_chunk=VALIDATION_FIRST_CHUNK)
+                      first_chunk=VALIDATION_FIRST_CHUNK, on_traces=on_traces)
 
 
 def validation_key(readout) -> str:
@@ -221,10 +235,11 @@ def load_readouts(run_dir, n_exc: int) -> dict:
 
 
 def _test_pass(sim: Simulator, images, labels, indices, state: NetworkState, fitted: dict,
-               seed: int, label: str, progress: bool, first_chunk: int = 0) -> _TestPass:
+               seed: int, label: str, progress: bool, first_chunk: int = 0,
+               on_traces=None) -> _TestPass:
     """One presentation of the images ``indices`` (learning off), scored."""
     tested, _ = run_phase(sim, images, indices, state, learning=False, seed=seed, label=label,
-                          progress=progress, first_chunk=first_chunk)
+                          progress=progress, first_chunk=first_chunk, on_traces=on_traces)
     tested_labels = labels[tested.image_index]
     metrics = evaluation_metrics(tested.counts, tested_labels, fitted,
                                  first_spike_ms=tested.first_spike_ms,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 from brian2 import have_same_dimensions, ms
 
 from diehlsim.errors import ConfigurationError
-from diehlsim.models import components
+from diehlsim.models import components, monitors
+from diehlsim.models.network import state_table
 from diehlsim.models.parameters import parse_parameter, parse_quantity
 from diehlsim.models.stdp import get_rule
 
@@ -65,3 +67,60 @@ def model_overrides(stdp_rule: str = "triplet", *, stdp_params=(), lockout_ms=No
                 f"(or an earlier --param) already sets; give it once")
         overrides[key] = value
     return overrides
+
+
+def parse_indices(value, option: str) -> tuple[int, ...]:
+    """``"0-4"``, ``"0,3,7-9"``, an int or a sequence of ints -> sorted distinct indices
+    >= 0; anything else fails naming ``option`` and the accepted form."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = [int(value)]
+    parts = ([p.strip() for p in value.split(",")] if isinstance(value, str)
+             else list(value))
+    indices = set()
+    for part in parts:
+        indices.update(_index_part(part, option))
+    if not indices:
+        raise ConfigurationError(f"{option} is empty; give indices like 0-4 or 0,2,5-7")
+    return tuple(sorted(indices))
+
+
+def _index_part(part, option: str) -> range:
+    bad = ConfigurationError(
+        f"{option} {part!r} is not an index range: give whole numbers >= 0 like 3, 0-4 or "
+        f"0,2,5-7 (first-last, both included)")
+    if isinstance(part, (int, np.integer)) and not isinstance(part, bool):
+        if part < 0:
+            raise bad
+        return range(int(part), int(part) + 1)
+    if not isinstance(part, str):
+        raise bad
+    first, dash, last = part.partition("-")
+    if not first.strip().isdigit() or (dash and not last.strip().isdigit()):
+        raise bad
+    low, high = int(first), int(last) if dash else int(first)
+    if high < low:
+        raise ConfigurationError(f"{option} {part!r} runs backwards: write {high}-{low}")
+    return range(low, high + 1)
+
+
+def monitor_request(params, monitor=None, neurons=None,
+                    presentations=None) -> monitors.MonitorRequest | None:
+    """``--monitor exc.v,exc.ge --monitor-neurons 0-4 --monitor-presentations 0-9`` (or
+    the same as sequences) -> a checked :class:`~diehlsim.models.monitors.MonitorRequest`
+    for the network ``params``; None when no variable is monitored. Neurons and
+    presentations default to 0."""
+    if monitor is None or monitor == "" or (not isinstance(monitor, str) and not monitor):
+        for option, value in (("--monitor-neurons", neurons),
+                              ("--monitor-presentations", presentations)):
+            if value is not None:
+                raise ConfigurationError(f"{option} needs --monitor (the variables to "
+                                         f"record), e.g. --monitor exc.v,exc.ge")
+        return None
+    names = monitor.split(",") if isinstance(monitor, str) else list(monitor)
+    request = monitors.MonitorRequest(
+        variables=tuple(str(n).strip() for n in names),
+        neurons=parse_indices(0 if neurons is None else neurons, "--monitor-neurons"),
+        presentations=parse_indices(0 if presentations is None else presentations,
+                                    "--monitor-presentations"))
+    monitors.check(request, state_table(params), params.n_exc)
+    return request

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from diehlsim import datasets, io, runs
+from diehlsim import datasets, io, run_traces, runs
 from diehlsim.devices import cuda, project
 from diehlsim.errors import ConfigurationError, ToolchainError
 from diehlsim.models.parameters import default_parameters
@@ -91,3 +91,22 @@ def information_figures(analysis_dir, dataset: str) -> list[Path]:
     return run_figures.information_figures(analysis_dir, analysis_dir / "figures", dataset,
                                            datasets.image_shape(dataset),
                                            analysis_dir / "spikes.npz")
+
+
+def plot_traces(run_dir, presentation: int = 0, phase: str = "train",
+                out=None) -> list[Path]:
+    """Draw the traces that ``--monitor`` saved for one presentation of a phase (``train``,
+    ``label``, ``validation``, ``test``): input raster, the monitored variables, output
+    spikes. Written to ``out`` (a path stem; default ``RUN/figures/traces_PHASE_P``) as PNG
+    and PDF; returns both paths."""
+    from diehlsim.plots import traces  # matplotlib: only when drawing
+
+    run_dir = runs.require(Path(run_dir), "config.json")
+    if isinstance(presentation, bool) or int(presentation) != presentation or presentation < 0:
+        raise ConfigurationError(f"presentation must be a whole number >= 0, got "
+                                 f"{presentation!r}")
+    stem = Path(out) if out is not None else (
+        run_dir / "figures" / f"traces_{phase}_{int(presentation)}")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    arrays = run_traces.load_presentation_traces(run_dir, phase, int(presentation))
+    return traces.presentation_traces(arrays, stem)

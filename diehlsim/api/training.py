@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from diehlsim import datasets, devices, io, runs
+from diehlsim import datasets, devices, io, run_traces, runs
 from diehlsim.devices import DEFAULT_SLOTS, check_device
 from diehlsim.errors import ConfigurationError, RunDirectoryError
+from diehlsim.api.options import monitor_request
 from diehlsim.api.data import (
     ARRAYS,
     TrainingData,
@@ -42,7 +44,7 @@ def make_simulator(params: NetworkParameters, device: str, slots: int = DEFAULT_
     check_device(device)
     root = Path(build_root) if build_root else devices.default_build_root()
     name = default_build_name(params, device, slots, options.get("record_input", False),
-                              options.get("device_options"))
+                              options.get("device_options"), options.get("monitors"))
     build_dir, lock = devices.claim_build_dir(root, name)
     simulator = Simulator(params, device, slots=slots, build_dir=build_dir, threads=threads,
                           **options)
@@ -51,11 +53,22 @@ def make_simulator(params: NetworkParameters, device: str, slots: int = DEFAULT_
 
 
 def simulator_for_run(params: NetworkParameters, settings: dict,
-                      device: str | None = None) -> Simulator:
-    """A simulator for a saved run's network, on its training device unless ``device``."""
+                      device: str | None = None, monitors=None) -> Simulator:
+    """A simulator for a saved run's network, on its training device unless ``device``,
+    with the state monitors of ``monitors`` (a ``MonitorRequest``) compiled in."""
     return make_simulator(params, device or settings["device"],
                           int(settings.get("slots", DEFAULT_SLOTS)),
-                          int(settings.get("threads", 0)))
+                          int(settings.get("threads", 0)), monitors=monitors)
+
+
+def check_simulator_monitors(simulator: Simulator | None, request) -> None:
+    """A simulator handed in must have the requested monitors compiled in: a monitor
+    cannot be added to a built project."""
+    if simulator is not None and request is not None and simulator.monitors != request:
+        raise ConfigurationError(
+            "the simulator passed in was built without these monitors (they must be "
+            "compiled in): leave simulator out, or build it with make_simulator(..., "
+            "monitors=api.monitor_request(params, ...))")
 
 
 def input_size_of(dataset: str) -> int:
@@ -69,7 +82,8 @@ def train(run_dir, dataset="mnist", n_exc: int = 100, *, epochs: float | None = 
           data_dir=None, force: bool = False, progress: bool = True, overrides: dict | None =
           None, simulator: Simulator | None = None, validation: int | None = None,
           validation_seed: int = VALIDATION_SEED, test=None,
-          shuffle_seed: int | None = None) -> TrainedRun:
+          shuffle_seed: int | None = None, monitor=None, monitor_neurons=None,
+          monitor_presentations=None) -> TrainedRun:
     """Train a new network on ``dataset`` and write the run directory (checkpoint per chunk).
     Every argument is checked before anything is written.
 
@@ -80,6 +94,11 @@ def train(run_dir, dataset="mnist", n_exc: int = 100, *, epochs: float | None = 
     ``validation_seed``): training never sees them and ``evaluate`` scores them.
     ``shuffle_seed=S`` presents each epoch in a random order drawn from ``S`` (recorded in
     the settings); by default the images come in dataset order.
+
+    ``monitor="exc.v,exc.ge,exc.theta"`` (or a sequence of ``LAYER.VARIABLE``) records those
+    variables of neurons ``monitor_neurons`` (``"0-4"``, a sequence; default 0) for the
+    training presentations ``monitor_presentations`` (default 0) into
+    ``RUN/traces/train/`` (docs/monitors.md).
     """
     _check_request(n_exc, seed, threads, slots)
     _check_device_can_run(device, simulator)
@@ -88,6 +107,8 @@ def train(run_dir, dataset="mnist", n_exc: int = 100, *, epochs: float | None = 
     params = default_parameters(int(n_exc), stdp_rule=stdp_rule, pixels=data.n_input,
                                 **(overrides or {}))
     _check_memory(params)
+    request = monitor_request(params, monitor, monitor_neurons, monitor_presentations)
+    check_simulator_monitors(simulator, request)
     total = _total_images(len(data.pool), epochs, train_samples)
     run_dir = runs.prepare_new(Path(run_dir), force=force)
     recorded = {}
@@ -98,12 +119,14 @@ def train(run_dir, dataset="mnist", n_exc: int = 100, *, epochs: float | None = 
     if shuffle_seed is not None:
         shuffled_order(1, 1, shuffle_seed)  # a bad seed fails before anything is written
         recorded["shuffle_seed"] = int(shuffle_seed)
+    if request is not None:
+        recorded["monitors"] = dataclasses.asdict(request)
     runs.save_config(run_dir, params, dataset=data.name, seed=seed, device=device, slots=slots,
                      threads=threads, train_images=total, epochs=epochs, **recorded)
     checkpoint = runs.Checkpoint(position=0, chunk=0, state=initial_state(params, seed))
     runs.save_checkpoint(run_dir, checkpoint)  # a kill before the first chunk can resume too
     return _continue_training(run_dir, params, data, total, checkpoint, device, seed, slots,
-                              threads, progress, simulator, shuffle_seed)
+                              threads, progress, simulator, shuffle_seed, request)
 
 
 def resume(run_dir, *, data_dir=None, progress: bool = True,
@@ -132,8 +155,9 @@ def training_finished(run_dir) -> bool:
 
 
 def _continue_training(run_dir, params, data: TrainingData, total, checkpoint, device, seed,
-                       slots, threads, progress, simulator, shuffle_seed=None) -> TrainedRun:
-    sim = simulator or make_simulator(params, device, slots, threads)
+                       slots, threads, progress, simulator, shuffle_seed=None,
+                       request=None) -> TrainedRun:
+    sim = simulator or make_simulator(params, device, slots, threads, monitors=request)
     # dataset indices: the responses name the images trained on, held-out ones never appear
     order = (stream_indices(len(data.pool), total) if shuffle_seed is None
              else shuffled_order(len(data.pool), total, shuffle_seed))
@@ -156,7 +180,8 @@ def _continue_training(run_dir, params, data: TrainingData, total, checkpoint, d
         phase, state = run_phase(
             sim, data.images, indices[checkpoint.position:], checkpoint.state, learning=True,
             seed=seed, first_chunk=checkpoint.chunk, label="train", progress=progress,
-            on_chunk=save_checkpoint, stdp_rate=schedule)
+            on_chunk=save_checkpoint, stdp_rate=schedule,
+            on_traces=None if request is None else run_traces.trace_writer(run_dir, "train"))
     runs.save_state(run_dir, state)
     runs.save_log(run_dir, log)
     sim_s = float(sum(c.wall_s for c in log))

@@ -11,11 +11,13 @@ import argparse
 import sys
 
 from diehlsim import api
-from diehlsim.cli import analyze, build, demo, download, evaluate, reproduce, sweep, train
+from diehlsim.cli import (analyze, build, demo, download, evaluate, export, reproduce, sweep,
+                          traces, train)
 from diehlsim.errors import DiehlsimError
 
 # in the order ``diehlsim --help`` lists them
-COMMAND_MODULES = (download, train, evaluate, sweep, demo, analyze, build, reproduce)
+COMMAND_MODULES = (download, train, evaluate, sweep, demo, analyze, export, build, reproduce,
+                   traces)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -89,3 +89,21 @@ def rstdp_assignments(args: argparse.Namespace) -> tuple[str, ...] | bool | None
     if args.rstdp_param:
         return tuple(args.rstdp_param)
     return True if args.rstdp else None
+
+
+def add_monitors(parser) -> None:
+    """--monitor, --monitor-neurons, --monitor-presentations of ``train`` and ``evaluate``."""
+    parser.add_argument("--monitor", default=None, metavar="LAYER.VAR,...",
+                        help="record these state variables in the compiled network, e.g. "
+                             "exc.v,exc.ge,exc.theta (layers exc, inh; docs/monitors.md)")
+    parser.add_argument("--monitor-neurons", default=None, metavar="RANGE",
+                        help="neurons to record, e.g. 0-4 or 0,3,7 (default 0)")
+    parser.add_argument("--monitor-presentations", default=None, metavar="RANGE",
+                        help="presentations of each phase to keep, 0 = the first, "
+                             "re-presentations counted, e.g. 0-9 (default 0)")
+
+
+def monitor_options(args: argparse.Namespace) -> dict:
+    """The keywords of ``api.train`` / ``api.evaluate`` for :func:`add_monitors`."""
+    return {"monitor": args.monitor, "monitor_neurons": args.monitor_neurons,
+            "monitor_presentations": args.monitor_presentations}

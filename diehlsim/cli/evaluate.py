@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from diehlsim import api
-from diehlsim.cli._options import add_device, add_rstdp, rstdp_assignments
+from diehlsim.cli._options import add_device, add_monitors, add_rstdp, monitor_options, rstdp_assignments
 
 
 def register(subparsers) -> None:
@@ -21,6 +21,7 @@ def register(subparsers) -> None:
     add_rstdp(p)
     add_device(p, default=None)
     p.add_argument("--data-dir", type=Path, default=None)
+    add_monitors(p)
     p.set_defaults(func=cmd_evaluate)
 
 
@@ -29,7 +30,7 @@ def cmd_evaluate(args) -> int:
                            test_samples=args.test_samples,
                            validation_samples=args.validation_samples, device=args.device,
                            data_dir=args.data_dir, rstdp_epochs=args.rstdp_epochs,
-                           rstdp=rstdp_assignments(args))
+                           rstdp=rstdp_assignments(args), **monitor_options(args))
     figures = api.figures(args.run, args.data_dir)
     votes = ", ".join(f"({r.title}) {100 * a:.2f} %" for r, a in api.accuracies(metrics))
     print(f"accuracy {votes} on {metrics['n_test']} test images, labelled with "

@@ -6,7 +6,14 @@ import time
 from pathlib import Path
 
 from diehlsim import api
-from diehlsim.cli._options import add_device, add_model_options, add_validation, model_overrides
+from diehlsim.cli._options import (
+    add_device,
+    add_model_options,
+    add_monitors,
+    add_validation,
+    model_overrides,
+    monitor_options,
+)
 from diehlsim.errors import ConfigurationError
 
 
@@ -35,12 +42,16 @@ def register(subparsers) -> None:
     p.add_argument("--force", action="store_true", help="overwrite an existing run directory")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last checkpoint")
+    add_monitors(p)
     p.set_defaults(func=cmd_train)
 
 
 def cmd_train(args) -> int:
     if not args.resume and (args.dataset is None or args.neurons is None):
         raise ConfigurationError("train needs --dataset and --neurons (or --resume --out RUN)")
+    if args.resume and args.monitor is not None:
+        raise ConfigurationError("--monitor applies to a new training run, not to --resume: "
+                                 "record traces with `diehlsim evaluate --monitor ...`")
     overrides = model_overrides(args)
     epochs = None if args.train_samples is not None else (
         1 if args.epochs is None else args.epochs)
@@ -70,4 +81,4 @@ def _train_or_resume(args, epochs, overrides):
                      train_samples=args.train_samples, stdp_rule=args.stdp, device=args.device,
                      seed=args.seed, slots=args.chunk, threads=args.threads,
                      data_dir=args.data_dir, force=args.force, overrides=overrides,
-                     validation=args.validation)
+                     validation=args.validation, **monitor_options(args))

@@ -26,7 +26,7 @@ from brian2 import (
     second,
 )
 
-from diehlsim.models import components, controller, recurrent, rstdp, stdp
+from diehlsim.models import components, controller, monitors, recurrent, rstdp, stdp
 from diehlsim.models.state import (
     SYNAPSES,
     NetworkState,
@@ -95,6 +95,8 @@ class DiehlCookNetwork:
     input_spikes: SpikeMonitor | None = None
     state_monitor: StateMonitor | None = None
     extra: dict = field(default_factory=dict)
+    # group name -> the StateMonitor of a monitors.MonitorRequest (none unless requested)
+    traces: dict = field(default_factory=dict)
 
 
 def _chosen(params) -> dict:
@@ -204,11 +206,13 @@ def layers(params, rule_params: dict):
 
 
 def build_network(params, capacity: int, *, record_input: bool = False,
-                  state_variables: tuple[str, ...] = (), state_neurons=None) -> DiehlCookNetwork:
+                  state_variables: tuple[str, ...] = (), state_neurons=None,
+                  trace_request: monitors.MonitorRequest | None = None) -> DiehlCookNetwork:
     """Create the network for chunks of up to ``capacity`` images.
 
     ``record_input`` adds a SpikeMonitor on the input layer; ``state_variables`` a
-    StateMonitor of those excitatory variables for ``state_neurons`` (default: neuron 0).
+    StateMonitor of those excitatory variables for ``state_neurons`` (default: neuron 0);
+    ``trace_request`` the StateMonitors of a :class:`monitors.MonitorRequest` (any layer).
     """
     chosen = _chosen(params)
     rule = chosen["plasticity"]
@@ -246,13 +250,17 @@ def build_network(params, capacity: int, *, record_input: bool = False,
         state_monitor = StateMonitor(exc, list(state_variables), record=record,
                                      name="exc_state")
         objects.append(state_monitor)
+    traces = {}
+    if trace_request is not None:
+        traces = monitors.build(trace_request, {exc.name: exc, inh.name: inh})
+        objects += list(traces.values())
     net = Network(*objects, name="diehl_cook")
     return DiehlCookNetwork(
         params=params, capacity=capacity, net=net, stimulus=stimulus, controller=control,
         inputs=inputs, exc=exc, inh=inh, input_exc=input_exc, exc_inh=exc_inh,
         inh_exc=inh_exc, counter=counter, presentations=presentations, exc_spikes=exc_spikes,
         input_model=input_model, table=state_table(params), input_spikes=input_spikes,
-        state_monitor=state_monitor, extra=extra)
+        state_monitor=state_monitor, extra=extra, traces=traces)
 
 
 def initial_state(params, seed: int) -> NetworkState:
