@@ -159,7 +159,7 @@ def _contents(run_dir, params, settings, phase, layers, spikes, labels, matches)
                                           _unit_columns(np.full(n_input, -1),
                                                         np.full((n_input, N_CLASSES), np.nan),
                                                         np.full(n_input, np.nan))))
-    software = versions() | {"pynwb": _version("pynwb")}
+    software = versions("pynwb")
     created = datetime.fromtimestamp((run_dir / "config.json").stat().st_mtime, timezone.utc)
     return nwb.Contents(
         session_description=(
@@ -264,12 +264,3 @@ def _flat_parameters(tree: dict, prefix: str = ""):
         else:
             names.append(name), values.append(json.dumps(value)), units.append("")
     return names, values, units
-
-
-def _version(package: str) -> str | None:
-    from importlib import metadata
-
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None

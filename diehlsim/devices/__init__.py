@@ -127,11 +127,11 @@ def run_arguments(dev, mapping: dict, build_dir: Path) -> tuple[list[str], list[
     return arguments, files
 
 
-def versions() -> dict:
+def versions(*extra: str) -> dict:
     """The versions that shape the generated code and its results (run configs, build
-    manifests)."""
+    manifests), and those of the ``extra`` packages a file also records."""
     out = {"python": platform.python_version()}
-    for package in ("diehlsim", "brian2", "numpy", "scipy", "brian2cuda"):
+    for package in ("diehlsim", "brian2", "numpy", "scipy", "brian2cuda", *extra):
         try:
             out[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
