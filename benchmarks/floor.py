@@ -13,7 +13,14 @@ network of this shape on this machine:
   spike's synapses as one block);
 * ``model event code``: ``transmit`` with the model's own synapse model and on_pre (the
   triplet depression and the arrival-step store of the exact pre trace), taken from
-  ``diehlsim.models``.
+  ``diehlsim.models``;
+* ``..., split by delay``: the same synapses and the same delays, held in one Synapses
+  object per delay step (``round(delay / dt)``: 21 of them for U(0, 10 ms) at dt 0.5 ms),
+  each with one homogeneous delay. Every spike still reaches every synapse after exactly its
+  own delay; what changes is that Brian2 queues each object's synapses of a spike as one
+  block, at the price of one more push, advance and event-code call per object and step.
+  This is the candidate of the performance issue for getting past the heterogeneous-delay
+  queue without changing the model.
 
 Then it runs the full model at the same size in the same invocation (benchmarks/run.py's
 worker). Each variant is one presentation per image (350 ms input, 150 ms rest): the model
@@ -47,6 +54,10 @@ VARIANTS = {
     "transmit": {"synapses": True, "on_pre": "ge_post += w", "one_delay": False},
     "transmit, one delay": {"synapses": True, "on_pre": "ge_post += w", "one_delay": True},
     "model event code": {"synapses": True, "on_pre": "model", "one_delay": False},
+    "transmit, split by delay": {"synapses": True, "on_pre": "ge_post += w",
+                                 "one_delay": False, "split": True},
+    "model event code, split by delay": {"synapses": True, "on_pre": "model",
+                                         "one_delay": False, "split": True},
 }
 
 
@@ -99,16 +110,24 @@ def measure(variant: str, neurons: int, n_images: int) -> dict:
         model, on_pre = "w : 1\nlastpre : 1\nstep_offset : 1 (shared)", spec["on_pre"]
         if on_pre == "model":
             model, on_pre = stdp.SYNAPSE, stdp.SYNAPSE_ON_PRE + rule.pre_code()
-        syn = Synapses(inputs, exc, model, on_pre=on_pre, name="input_exc",
-                       namespace={**rule.parameters(), "w_max": params.conn.w_max})
-        syn.connect()
+        namespace = {**rule.parameters(), "w_max": params.conn.w_max}
         rng = np.random.default_rng(1)
-        syn.w = rng.uniform(float(params.conn.w_input_min), float(params.conn.w_input_max),
-                            params.n_input * neurons)
+        n_syn = params.n_input * neurons
+        weights = rng.uniform(float(params.conn.w_input_min), float(params.conn.w_input_max),
+                              n_syn)
         max_delay = float(params.conn.delay_input_max)
-        syn.delay = ((max_delay / 2) if spec["one_delay"] else
-                     rng.uniform(0, max_delay, params.n_input * neurons)) * second
-        objects.append(syn)
+        delays = (np.full(n_syn, max_delay / 2) if spec["one_delay"]
+                  else rng.uniform(0, max_delay, n_syn))
+        if spec.get("split"):
+            objects += _split_by_delay(inputs, exc, model, on_pre, namespace, weights, delays,
+                                       float(params.protocol.dt), neurons)
+        else:
+            syn = Synapses(inputs, exc, model, on_pre=on_pre, name="input_exc",
+                           namespace=namespace)
+            syn.connect()
+            syn.w = weights
+            syn.delay = delays * second
+            objects.append(syn)
         events = len(indices) * neurons
     net = Network(*objects)
     net.run(duration * second, profile=True)
@@ -118,7 +137,27 @@ def measure(variant: str, neurons: int, n_images: int) -> dict:
     return {"variant": variant, "neurons": neurons, "images": n_images,
             "input_spikes_per_image": len(indices) / n_images,
             "events_per_image": events / n_images,
-            "ms_per_image": sum(per_object.values()), "by_code_object": per_object}
+            "ms_per_image": sum(per_object.values()), "by_code_object": per_object,
+            # the whole run, the scheduling loop between code objects included
+            "run_ms_per_image": device._last_run_time * 1000 / n_images}
+
+
+def _split_by_delay(inputs, exc, model, on_pre, namespace, weights, delays, dt, neurons):
+    """One Synapses object per delay step, holding the all-to-all synapses (i-major, as
+    ``connect()`` orders them) whose delay rounds to that step, each with that one delay."""
+    from brian2 import Synapses, second
+
+    steps = np.floor(delays / dt + 0.5).astype(int)  # Brian2's rounding of a delay to steps
+    pre, post = np.divmod(np.arange(len(delays)), neurons)
+    objects = []
+    for step in np.unique(steps):
+        mine = steps == step
+        syn = Synapses(inputs, exc, model, on_pre=on_pre, delay=step * dt * second,
+                       name=f"input_exc_delay{step}", namespace=namespace)
+        syn.connect(i=pre[mine], j=post[mine])
+        syn.w = weights[mine]
+        objects.append(syn)
+    return objects
 
 
 def main(argv=None) -> int:

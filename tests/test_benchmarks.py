@@ -58,3 +58,26 @@ def test_harness_cost_per_image_leaves_out_the_idle_last_chunk():
     assert run._ms_per_image(chunks, 250, "network_s") == pytest.approx(2000 / 485)
     only_partial = [_chunk(20, 21, 0.5)]  # a short phase: the one chunk is all there is
     assert run._ms_per_image(only_partial, 250, "wall_s") == pytest.approx(25.0)
+
+
+def test_floor_split_by_delay_keeps_every_synapse_with_its_own_rounded_delay():
+    from brian2 import NeuronGroup, SpikeGeneratorGroup, ms, second
+
+    floor = _module("floor")
+    n_input, neurons, dt = 3, 4, 0.5e-3
+    rng = np.random.default_rng(0)
+    weights = rng.uniform(0, 1, n_input * neurons)
+    delays = np.array([0, 0.2, 0.25, 0.26, 1.0, 1.24, 1.26, 9.9, 10.0, 3.3, 3.3, 0.74]) * 1e-3
+    inputs = SpikeGeneratorGroup(n_input, [], [] * ms)
+    exc = NeuronGroup(neurons, "ge : 1")
+    objects = floor._split_by_delay(inputs, exc, "w : 1", "ge_post += w", {}, weights,
+                                    delays, dt, neurons)
+    found = {}
+    for syn in objects:
+        step = round(float(syn.pre.delay / second) / dt)  # one delay for the object
+        for i, j, w in zip(syn.i[:], syn.j[:], syn.w[:]):
+            found[int(i) * neurons + int(j)] = (step, w)
+    assert sorted(found) == list(range(n_input * neurons))  # each synapse exactly once
+    expected_steps = [0, 0, 1, 1, 2, 2, 3, 20, 20, 7, 7, 1]  # half a step rounds up
+    assert [found[k][0] for k in range(len(delays))] == expected_steps
+    np.testing.assert_array_equal([found[k][1] for k in range(len(delays))], weights)
