@@ -106,3 +106,30 @@ def test_record_and_analyze_a_trained_run(evaluated, tmp_path, monkeypatch):
     assert sorted(recording.labels) == list(range(10))
     saved = np.load(tmp_path / "info" / "spikes.npz")
     np.testing.assert_array_equal(saved["exc_neuron"], recording.exc_neuron)
+
+
+@pytest.mark.parametrize(("n_exc", "slots"), [(1, 250), (400, 250), (1600, 250), (1601, 500),
+                                              (3200, 500), (6400, 1000)])
+def test_the_default_chunk_grows_by_250_slots_per_1600_neurons(n_exc, slots):
+    assert api.default_slots(n_exc) == slots
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, True, "400"])
+def test_a_default_chunk_of_a_bad_size_is_refused(bad):
+    with pytest.raises(ConfigurationError, match="positive whole number"):
+        api.default_slots(bad)
+
+
+def test_a_run_without_a_chunk_length_records_the_default_of_its_size(tmp_path, monkeypatch):
+    from diehlsim.api import training
+
+    given = {}  # the simulation itself is not the point: catch the slots it would run with
+    monkeypatch.setattr(training, "_continue_training",
+                        lambda *args: given.setdefault("slots", args[7]))
+    monkeypatch.setattr(training, "_check_memory", lambda params: None)
+    for n_exc in (3, 1700):
+        run_dir = tmp_path / f"run{n_exc}"
+        training.train(run_dir, "mnist-sample", n_exc, train_samples=2, device="runtime",
+                       progress=False)
+        assert runs.load_config(run_dir)[1]["slots"] == api.default_slots(n_exc)
+        assert given.pop("slots") == api.default_slots(n_exc)

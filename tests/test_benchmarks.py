@@ -81,3 +81,19 @@ def test_floor_split_by_delay_keeps_every_synapse_with_its_own_rounded_delay():
     expected_steps = [0, 0, 1, 1, 2, 2, 3, 20, 20, 7, 7, 1]  # half a step rounds up
     assert [found[k][0] for k in range(len(delays))] == expected_steps
     np.testing.assert_array_equal([found[k][1] for k in range(len(delays))], weights)
+
+
+def test_startup_is_the_chunk_less_its_network_run_and_its_share_uses_the_default_chunk():
+    startup = _module("startup")
+    part = lambda chunk, network: {"prepare_s": 0.1, "binary_s": chunk - 0.2,  # noqa: E731
+                                   "network_s": network, "binary_cpu_s": 1.0,
+                                   "readback_s": 0.1, "chunk_s": chunk}
+    # the first chunk (cold page cache) is left out; medians of the other three
+    row = {"neurons": 6400, "slots": 5, "build_s": 30.0, "synapses_input_exc": 784 * 6400,
+           "peak_rss_python_mb": 500.0,
+           "chunks": [part(9.0, 1.0), part(3.0, 0.5), part(4.0, 0.5), part(3.5, 0.6)]}
+    summary = startup.summarise(row)
+    assert summary["startup_s"] == pytest.approx(3.5 - 0.5)
+    assert summary["network_ms_per_image"] == pytest.approx(100.0)  # 0.5 s / 5 images
+    assert summary["default_slots"] == 1000
+    assert summary["startup_share_of_default_chunk"] == pytest.approx(3.0 / (3.0 + 100.0))

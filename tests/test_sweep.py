@@ -169,6 +169,17 @@ def test_a_named_axis_sets_several_parameters_and_the_issue_spec_is_valid():
     assert issue.base["validation"] == 10_000 and issue.base["neurons"] == 100
 
 
+def test_each_point_takes_the_chunk_length_of_its_own_network_size_unless_told():
+    by_size = api.sweep_spec_from_dict({"base": {k: v for k, v in BASE.items()
+                                                 if k not in ("neurons", "chunk")},
+                                        "grid": {"neurons": [100, 1600, 1601, 6400]},
+                                        "seeds": [0]})
+    assert [p["train"]["chunk"] for p in points_of(by_size)] == [250, 250, 500, 1000]
+    told = api.sweep_spec_from_dict({"base": {**BASE, "chunk": 40}, "seeds": [0],
+                                     "grid": {"neurons": [100, 6400]}})
+    assert [p["train"]["chunk"] for p in points_of(told)] == [40, 40]
+
+
 # -- sweeps on a 2-worker LocalCluster --------------------------------------------------------
 
 

@@ -47,6 +47,7 @@ from diehlsim.api.training import (
     train,
     training_finished,
 )
+from diehlsim.devices import SLOTS_NEURONS, default_slots
 from diehlsim.devices.project import BUILD_DEVICES, INPUT_SIZES
 from diehlsim.datasets import DATASETS
 from diehlsim.datasets.catalog import DOWNLOADABLE, MIRROR_ENV
@@ -67,7 +68,7 @@ MODEL_CHOICES = {kind: tuple(component_names(kind))
 __all__ = [
     "accuracies", "accuracy_columns", "Analysis", "ANALYSIS_SUBDIR", "analyze", "build",
     "BUILD_DEVICES", "component_names", "DATASETS", "DEFAULT_PERMUTATIONS", "DEFAULT_SAMPLES_PER_CLASS",
-    "DEFAULT_SLOTS", "DEVICES", "download", "DOWNLOADABLE", "evaluate", "figures",
+    "DEFAULT_SLOTS", "default_slots", "SLOTS_NEURONS", "DEVICES", "download", "DOWNLOADABLE", "evaluate", "figures",
     "information_figures", "input_size_of", "INPUT_SIZES", "INPUT_TRANSFORMS", "INTEGRATIONS",
     "load_assignments", "load_config", "make_simulator", "MIRROR_ENV", "MODEL_CHOICES",
     "model_overrides", "monitor_request", "parse_parameter", "plot_traces", "record", "RECURRENT_KINDS", "repeat_test",

@@ -6,18 +6,21 @@ import time
 from pathlib import Path
 
 from diehlsim import datasets, io, run_traces, runs
-from diehlsim.devices import cuda, project
+from diehlsim.devices import cuda, default_slots, project
 from diehlsim.errors import ConfigurationError, ToolchainError
 from diehlsim.models.parameters import default_parameters
 from diehlsim.simulation import Simulator
 
 
 def build(out, device: str = "cpp_standalone", n_exc: int = 100,
-                  input_size: int = 784, *, stdp_rule: str = "triplet", slots: int = 250,
+                  input_size: int = 784, *, stdp_rule: str = "triplet", slots: int | None = None,
                   compile: bool = True, compute_capability: str | None = None,
                   portable: bool = False, gpu_id: int = 0, threads: int = 0,
                   overrides: dict | None = None) -> project.BuildResult:
-    """Write the standalone project for ``n_exc`` neurons into ``out`` (and compile it)."""
+    """Write the standalone project for ``n_exc`` neurons into ``out`` (and compile it),
+    ``slots`` presentation slots per run of its binary (default
+    :func:`diehlsim.devices.default_slots` of ``n_exc``)."""
+    slots = default_slots(n_exc) if slots is None else slots
     if device not in project.BUILD_DEVICES:
         raise ConfigurationError(
             f"build needs a standalone device ({', '.join(project.BUILD_DEVICES)}), got {device!r}")

@@ -13,7 +13,7 @@ from diehlsim.api.options import model_overrides
 from diehlsim.api.sweep_spec import AXIS_OPTIONS, BASE_OPTIONS, STDP_PREFIX, SweepSpec, option_value
 from diehlsim.api.training import _check_request, _total_images, input_size_of
 from diehlsim.datasets.split import validation_split
-from diehlsim.devices import check_device
+from diehlsim.devices import check_device, default_slots
 from diehlsim.errors import ConfigurationError
 from diehlsim.models.parameters import default_parameters, parameters_to_json
 
@@ -41,6 +41,8 @@ def _point(spec: SweepSpec, setting: dict, seed: int) -> dict:
                     f"it on one axis")
             set_by[name] = axis_name
             _apply(options, name, text, axis_name)
+    if "chunk" not in options and "neurons" in options:  # chunk length by size
+        options["chunk"] = default_slots(options["neurons"])
     labels = {a: lv.label for a, lv in setting.items()}
     return {"name": point_name(labels, seed), "setting": labels, "seed": int(seed),
             "train": options, "evaluate": dict(spec.evaluate)}

@@ -13,7 +13,6 @@ import numpy as np
 
 from diehlsim.api.evaluation_rstdp import checked_assignments
 from diehlsim.datasets.split import VALIDATION_SEED
-from diehlsim.devices import DEFAULT_SLOTS
 from diehlsim.errors import ConfigurationError
 
 #: Options of ``diehlsim train`` a spec's ``base`` may set; a grid axis may vary those in
@@ -33,8 +32,9 @@ WHOLE_EVALUATE_OPTIONS = ("label_samples", "test_samples", "validation_samples",
 #: ``rstdp``: true, or a list of the layer's "NAME=VALUE" overrides (as ``--rstdp-param``)
 EVALUATE_OPTIONS = (*WHOLE_EVALUATE_OPTIONS, "rstdp")
 SPEC_KEYS = ("base", "grid", "seeds", "evaluate", "baseline", "select", "retries")
+# no default chunk: each point takes default_slots of its own network size
 DEFAULT_BASE = {"epochs": 1.0, "stdp": "triplet", "device": "cpp_standalone",
-                "chunk": DEFAULT_SLOTS, "threads": 0, "validation_seed": VALIDATION_SEED}
+                "threads": 0, "validation_seed": VALIDATION_SEED}
 STDP_PREFIX = "stdp."
 DEFAULT_RETRIES = 2
 

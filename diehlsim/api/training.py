@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from diehlsim import datasets, devices, io, run_traces, runs
-from diehlsim.devices import DEFAULT_SLOTS, check_device
+from diehlsim.devices import DEFAULT_SLOTS, check_device, default_slots
 from diehlsim.errors import ConfigurationError, RunDirectoryError
 from diehlsim.api.options import monitor_request
 from diehlsim.api.data import (
@@ -78,7 +78,7 @@ def input_size_of(dataset: str) -> int:
 
 def train(run_dir, dataset="mnist", n_exc: int = 100, *, epochs: float | None = 1,
           train_samples: int | None = None, stdp_rule: str = "triplet", device: str =
-          "cpp_standalone", seed: int = 0, slots: int = DEFAULT_SLOTS, threads: int = 0,
+          "cpp_standalone", seed: int = 0, slots: int | None = None, threads: int = 0,
           data_dir=None, force: bool = False, progress: bool = True, overrides: dict | None =
           None, simulator: Simulator | None = None, validation: int | None = None,
           validation_seed: int = VALIDATION_SEED, test=None,
@@ -99,8 +99,12 @@ def train(run_dir, dataset="mnist", n_exc: int = 100, *, epochs: float | None = 
     variables of neurons ``monitor_neurons`` (``"0-4"``, a sequence; default 0) for the
     training presentations ``monitor_presentations`` (default 0) into
     ``RUN/traces/train/`` (docs/monitors.md).
+
+    ``slots``: presentation slots per compiled run (a chunk, also the checkpoint interval);
+    by default :func:`diehlsim.devices.default_slots` of ``n_exc`` (250 up to 1600 neurons).
     """
-    _check_request(n_exc, seed, threads, slots)
+    _check_request(n_exc, seed, threads, 1 if slots is None else slots)
+    slots = default_slots(n_exc) if slots is None else slots
     _check_device_can_run(device, simulator)
     data = _training_data(dataset, data_dir, validation, validation_seed)
     test_arrays = _own_arrays(test, "test", data.n_input) if test is not None else None

@@ -24,8 +24,10 @@ def register(subparsers) -> None:
     p.add_argument("--no-compile", action="store_true", help="only write the project")
     p.add_argument("--portable", action="store_true", help="no -march=native")
     add_model_options(p)
-    p.add_argument("--chunk", type=int, default=250,
-                   help="presentation slots per run of the binary (default %(default)s)")
+    p.add_argument("--chunk", type=int, default=None,
+                   help=f"presentation slots per run of the binary (default {api.DEFAULT_SLOTS} "
+                        f"up to {api.SLOTS_NEURONS} neurons, {api.DEFAULT_SLOTS} more per "
+                        f"further {api.SLOTS_NEURONS})")
     p.add_argument("--threads", type=int, default=0, help="cpp_standalone: OpenMP threads")
     p.set_defaults(func=cmd_build)
 

@@ -47,7 +47,9 @@ def register(subparsers) -> None:
     p.add_argument("--device", choices=api.DEVICES, default=None,
                    help="Brian2 device of every point (default cpp_standalone)")
     p.add_argument("--chunk", type=int, default=None,
-                   help=f"presentation slots per compiled run (default {api.DEFAULT_SLOTS})")
+                   help=f"presentation slots per compiled run (default "
+                        f"{api.DEFAULT_SLOTS} up to {api.SLOTS_NEURONS} neurons, "
+                        f"{api.DEFAULT_SLOTS} more per further {api.SLOTS_NEURONS})")
     p.add_argument("--label-samples", type=int, default=None, metavar="N")
     p.add_argument("--test-samples", type=int, default=None, metavar="N")
     p.add_argument("--validation-samples", type=int, default=None, metavar="N")

@@ -36,8 +36,10 @@ def register(subparsers) -> None:
                    help="seed of the initial weights and of every chunk's input spikes "
                         "(default %(default)s)")
     p.add_argument("--out", required=True, type=Path, help="run directory")
-    p.add_argument("--chunk", type=int, default=api.DEFAULT_SLOTS,
-                   help="presentation slots per compiled run (default %(default)s)")
+    p.add_argument("--chunk", type=int, default=None,
+                   help=f"presentation slots per compiled run (default {api.DEFAULT_SLOTS} "
+                        f"up to {api.SLOTS_NEURONS} neurons, {api.DEFAULT_SLOTS} more per "
+                        f"further {api.SLOTS_NEURONS})")
     p.add_argument("--data-dir", type=Path, default=None)
     p.add_argument("--force", action="store_true", help="overwrite an existing run directory")
     p.add_argument("--resume", action="store_true",

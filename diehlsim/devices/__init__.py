@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import platform
+import operator
 import shutil
 from importlib import metadata
 from pathlib import Path
@@ -25,8 +26,29 @@ from diehlsim.devices import native
 from diehlsim.errors import ConfigurationError, ToolchainError
 
 DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
-#: Presentation slots of one compiled run, unless told otherwise.
+#: Presentation slots of one compiled run of a network of up to SLOTS_NEURONS neurons.
 DEFAULT_SLOTS = 250
+#: Each started block of this many excitatory neurons adds DEFAULT_SLOTS slots to a chunk.
+SLOTS_NEURONS = 1600
+
+
+def default_slots(n_exc: int) -> int:
+    """Presentation slots of one compiled run when none are given: 250 up to 1600 neurons,
+    250 more for each further 1600 (1,000 at 6400).
+
+    Each chunk starts the binary, which allocates and fills the n_input x N synapses and
+    writes every array back; that start-up grows faster than the network run per image
+    (docs/benchmarks_startup.md), so larger networks take longer chunks to keep it a small
+    share of the chunk. A chunk is also the checkpoint interval and the unit a stop waits for.
+    """
+    try:
+        neurons = operator.index(n_exc)
+    except TypeError:
+        neurons = 0
+    if isinstance(n_exc, bool) or neurons < 1:
+        raise ConfigurationError(f"the number of excitatory neurons must be a positive whole "
+                                 f"number, got {n_exc!r}")
+    return DEFAULT_SLOTS * -(-neurons // SLOTS_NEURONS)
 
 
 def check_device(device_name: str) -> None:
