@@ -97,3 +97,18 @@ def test_startup_is_the_chunk_less_its_network_run_and_its_share_uses_the_defaul
     assert summary["network_ms_per_image"] == pytest.approx(100.0)  # 0.5 s / 5 images
     assert summary["default_slots"] == 1000
     assert summary["startup_share_of_default_chunk"] == pytest.approx(3.0 / (3.0 + 100.0))
+
+
+def test_long_run_cost_spreads_the_measured_start_up_over_a_default_chunk():
+    run = _module("run")
+    # 31-image chunks at 6400 neurons: 244 ms/image wall, 114 in the run -> 130 ms x 31 per
+    # chunk of start-up, spread over the 1,000 slots of a default chunk at that size
+    row = {"kind": "diehlsim", "device": "cpp_standalone", "neurons": 6400,
+           "slots_per_chunk": 31, "train_ms_per_image": 244.0, "train_run_ms_per_image": 114.0,
+           "test_ms_per_image": 167.0, "test_run_ms_per_image": 113.0}
+    assert run.long_run_ms_per_image(row, "train") == pytest.approx(114 + 130 * 31 / 1000)
+    assert run.long_run_ms_per_image({**row, "device": "runtime"}, "train") is None
+    hours = (900_000 * (114 + 130 * 31 / 1000) + 160_000 * (113 + 54 * 31 / 1000)) / 3.6e6
+    assert run.projected_hours(row) == {"train_images": 900_000,
+                                        "one_core_h": pytest.approx(hours)}
+    assert run.projected_hours({**row, "neurons": 500}) is None  # not a size of the paper
