@@ -28,7 +28,7 @@ from diehlsim.analysis.first_spike import first_spike_times
 from diehlsim.errors import ConfigurationError, SimulationError
 from diehlsim.models import monitors as trace_monitors
 from diehlsim.models import rstdp
-from diehlsim.models.network import DiehlCookNetwork, build_network
+from diehlsim.models.network import INPUT_SYNAPSES, DiehlCookNetwork, build_network
 from diehlsim.models.network import state_table as build_state_table
 from diehlsim.models.parameters import NetworkParameters
 from diehlsim.models.state import (
@@ -75,8 +75,9 @@ class Simulator:
                  record_input: bool = False, state_variables: tuple[str, ...] = (),
                  state_neurons=None, threads: int = 0, profile: bool = False,
                  device_options: dict | None = None, compile: bool = True,
-                 monitors: trace_monitors.MonitorRequest | None = None):
+                 monitors: trace_monitors.MonitorRequest | None = None, delays=None):
         devices.check_device(device_name)
+        delays = check_layout_delays(params, delays)
         if slots < 1:
             raise ConfigurationError(f"slots per chunk must be >= 1, got {slots}")
         self.params = params
@@ -92,7 +93,8 @@ class Simulator:
         # FTZ/DAZ (devices.native); False keeps IEEE subnormals, for measuring their cost
         self._flush_subnormals = bool(self._device_options.get("flush_subnormals", True))
         self.build_dir = Path(build_dir or devices.default_build_root() / default_build_name(
-            params, device_name, slots, record_input, device_options, monitors)).resolve()
+            params, device_name, slots, record_input, device_options, monitors,
+            delays)).resolve()
         self.build_s = 0.0
         self._extra_settings: dict = {}  # the decision layer's settings of the next chunk
         start = time.perf_counter()
@@ -103,7 +105,7 @@ class Simulator:
         self.model: DiehlCookNetwork = build_network(
             params, capacity=self.slots, record_input=record_input,
             state_variables=state_variables, state_neurons=state_neurons,
-            trace_request=monitors)
+            trace_request=monitors, delays=delays)
         self.duration = self.slots * params.protocol.slot_time
         if self.standalone:
             self._build_standalone(profile)
@@ -225,8 +227,29 @@ class Simulator:
                 values[row] = settings[row.run_name]
         return values
 
+    def argument_targets(self, row: StateVariable, value) -> list[tuple]:
+        """``[(Brian2 target, value)]`` that a row's value (in base units) is written to:
+        one target, or for the input synapses split by delay, each object with its part.
+        Their delays are part of the build: a chunk's must be the build's."""
+        split = self.model.input_split
+        if split is None or row.group != INPUT_SYNAPSES:
+            return [(self.target(row), value)]
+        if row.variable == "delay":
+            if not np.array_equal(np.asarray(value, dtype=float).ravel(),
+                                  split.delays.ravel()):
+                raise ConfigurationError(
+                    "this simulator's input synapses are split by the delays it was built "
+                    "for, and this state has other delays: build a simulator for the "
+                    "state's delays (make_simulator(..., delays=state.delays))")
+            return []
+        if np.ndim(value) == 0:  # a shared value (the chunk's step offset): every object's
+            return [(getattr(obj, row.variable), value) for obj in split.objects]
+        return [(getattr(obj, row.variable), part)
+                for obj, part in zip(split.objects, split.scatter(value))]
+
     def target(self, row: StateVariable):
-        """The Brian2 object a row is read from or written to."""
+        """The Brian2 object a row is read from or written to (the first object of input
+        synapses split by delay: :meth:`argument_targets` has them all)."""
         if row.variable == "values":  # a TimedArray's run argument
             if row.group in self.model.extra:  # a component's own (the R-STDP labels)
                 return self.model.extra[row.group]
@@ -240,7 +263,8 @@ class Simulator:
             cuda.check_gpu(int(self._device_options.get("gpu_id", 0)))  # fail fast, no GPU
         values = self.chunk_values(stimulus, n_images, state, learning, seed, stdp_rate,
                                    state.step)
-        args = {self.target(row): value * row.unit for row, value in values.items()}
+        args = {target: part * row.unit for row, value in values.items()
+                for target, part in self.argument_targets(row, value)}
         command_line, files = devices.run_arguments(self._device, args, self.build_dir)
         try:
             self._device.run(directory=str(self.build_dir), with_output=False,
@@ -265,11 +289,11 @@ class Simulator:
         values = self.chunk_values(stimulus, n_images, state, learning, seed, stdp_rate,
                                    self._step_offset(state))
         for row, value in values.items():
-            target = self.target(row)
-            if isinstance(target, TimedArray):
-                target.values[:] = value  # the compiled code reads this array in place
-            else:
-                target[:] = value * row.unit
+            for target, part in self.argument_targets(row, value):
+                if isinstance(target, TimedArray):
+                    target.values[:] = part  # the compiled code reads this array in place
+                else:
+                    target[:] = part * row.unit
         brian_seed(int(seed))
         # An empty run namespace: every name the model uses is in its groups' namespaces.
         # Brian2 would otherwise also look at the locals here and warn about each one that
@@ -349,7 +373,7 @@ class Simulator:
         """The carried rows of the table, read back after a chunk."""
         values = {}
         for row in carried_rows(self.table):
-            value = np.asarray(self.target(row)[:] / row.unit)
+            value = self._read_row(row)
             if row.shape == ONE:
                 values[row.key] = row.dtype(value[0])
             else:
@@ -357,6 +381,15 @@ class Simulator:
                 values[row.key] = value.reshape(shape).copy()
         steps = int(round(float(self.duration / self.params.protocol.dt)))
         return NetworkState(values, chunk_start + steps)
+
+    def _read_row(self, row: StateVariable) -> np.ndarray:
+        split = self.model.input_split
+        if split is None or row.group != INPUT_SYNAPSES:
+            return np.asarray(self.target(row)[:] / row.unit)
+        if row.variable == "delay":  # fixed by the build
+            return split.delays.ravel().copy()
+        return split.gather([np.asarray(getattr(obj, row.variable)[:] / row.unit)
+                             for obj in split.objects])
 
     def _clear_monitors(self):
         # Runtime monitors accumulate across runs; keep memory bounded per chunk. The result
@@ -382,12 +415,32 @@ def _object_names(net: Network) -> set[str]:
     return {obj.name for obj in net.objects}
 
 
+def check_layout_delays(params: NetworkParameters, delays):
+    """The delays a network is built for: needed, n_input x n_exc, for input synapses split
+    by delay (``conn.input_layout = "by-delay"``), else None."""
+    if params.conn.input_layout != "by-delay":
+        return None
+    if delays is None:
+        raise ConfigurationError(
+            "conn.input_layout = 'by-delay' builds the input synapses for their delays: "
+            "pass the state's delays (Simulator(..., delays=state.delays), "
+            "make_simulator(..., delays=state.delays))")
+    delays = np.asarray(delays, dtype=float)
+    if delays.size != params.n_input * params.n_exc:
+        raise ConfigurationError(
+            f"the delays must be one per input synapse ({params.n_input} x {params.n_exc}), "
+            f"got {delays.shape}")
+    return delays.reshape(params.n_input, params.n_exc)
+
+
 def default_build_name(params: NetworkParameters, device_name: str, slots: int,
                        record_input: bool, device_options: dict | None = None,
-                       monitors: trace_monitors.MonitorRequest | None = None) -> str:
+                       monitors: trace_monitors.MonitorRequest | None = None,
+                       delays=None) -> str:
     """A project directory name unique to what shapes the generated code and its compiler
-    flags (``device_options``: ``march``, ``portable``, ``flush_subnormals``, GPU), and the
-    state monitors compiled into it (``monitors``, which also record the input spikes)."""
+    flags (``device_options``: ``march``, ``portable``, ``flush_subnormals``, GPU), the
+    state monitors compiled into it (``monitors``, which also record the input spikes), and
+    for input synapses split by delay, the ``delays`` that decide the split."""
     import hashlib
     import json
 
@@ -401,6 +454,9 @@ def default_build_name(params: NetworkParameters, device_name: str, slots: int,
         key.append(device_options)
     if monitors is not None:  # left out when none, for the same reason
         key.append({"monitors": monitors.cache_key()})
+    delays = check_layout_delays(params, delays)
+    if delays is not None:
+        key.append({"delays": hashlib.sha1(np.ascontiguousarray(delays).tobytes()).hexdigest()})
     digest = hashlib.sha1(json.dumps(key, sort_keys=True,
         default=str).encode()).hexdigest()[:10]
     return f"{device_name}-{params.n_input}x{params.n_exc}-{slots}-{digest}"

@@ -96,7 +96,8 @@ def evaluate(run_dir, *, label_samples: int | None = None, test_samples: int | N
     if simulator is not None and simulator.params.rstdp is None and params.rstdp is not None:
         simulator = None  # a network without the decision layer cannot train it
     check_simulator_monitors(simulator, request)
-    sim = simulator or simulator_for_run(params, settings, device, monitors=request)
+    sim = simulator or simulator_for_run(params, settings, device, monitors=request,
+                                         delays=state.delays)
     start = time.perf_counter()
 
     def traces(phase):
@@ -190,7 +191,7 @@ def repeat_test(run_dir, repeats, *, test_samples: int | None = None, device: st
     # read-outs decided by a layer the saved network lacks (R-STDP) are left out
     fitted = {name: parts for name, parts in load_readouts(run_dir, params.n_exc).items()
               if set(readouts.get(name).reads) <= {"counts", "first_spike_ms"}}
-    sim = simulator or simulator_for_run(params, settings, device)
+    sim = simulator or simulator_for_run(params, settings, device, delays=trained.delays)
     images, labels = run_images(run_dir, settings, "test", data_dir, given=test)
     indices = np.arange(_limit(len(images), test_samples, "test_samples"))
     results = []

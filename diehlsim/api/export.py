@@ -71,7 +71,7 @@ def export(run_dir, out, *, format: str = "nwb", layers=("exc",), phase: str = "
                                                   len(saved_counts))
     sim = simulator or make_simulator(
         params, device or settings["device"], int(settings.get("slots", DEFAULT_SLOTS)),
-        int(settings.get("threads", 0)), record_input="input" in layers)
+        int(settings.get("threads", 0)), record_input="input" in layers, delays=state.delays)
     spikes = record_phase(sim, images, indices, state, seed=seed)
     if "input" in layers and spikes.input is None:
         raise ConfigurationError(

@@ -38,7 +38,7 @@ def record(run_dir, samples_per_class: int = DEFAULT_SAMPLES_PER_CLASS, *,
     images, labels = datasets.load(settings["dataset"], "test", data_dir)
     chosen = select_first_per_class(labels, samples_per_class)
     sim = make_simulator(params, settings["device"], min(DEFAULT_SLOTS, len(chosen)),
-                         record_input=True)
+                         record_input=True, delays=state.delays)
     phase, _ = run_phase(sim, images, chosen, state, learning=False,
                          seed=seeds.phase_seed(int(settings["seed"]), "record"), label="record",
                          keep_spikes=True)

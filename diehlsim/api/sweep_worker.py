@@ -17,6 +17,7 @@ from diehlsim.api.evaluation import evaluate, validation_columns
 from diehlsim.api.evaluation_rstdp import layer_parameters
 from diehlsim.api.sweep_points import resolve
 from diehlsim.api.training import make_simulator, resume, train
+from diehlsim.models.network import initial_state
 from diehlsim.runs import load_config
 from diehlsim.simulation import default_build_name
 
@@ -88,7 +89,11 @@ MAX_SIMULATORS = 4
 
 def _simulator(params, kwargs, build_root):
     """This worker's simulator for the network of ``params`` (built now when new)."""
-    name = default_build_name(params, kwargs["device"], kwargs["slots"], False, None)
+    # split input synapses are built for the point's delays: those of its seed
+    delays = (initial_state(params, kwargs["seed"]).delays
+              if params.conn.input_layout == "by-delay" else None)
+    name = default_build_name(params, kwargs["device"], kwargs["slots"], False, None, None,
+                              delays)
     sim = _SIMULATORS.pop(name, None)
     built_now = sim is None
     if sim is None:
@@ -98,7 +103,8 @@ def _simulator(params, kwargs, build_root):
             for cached in list(_SIMULATORS.values()):
                 _forget_simulator(cached)
         sim = make_simulator(params, kwargs["device"], kwargs["slots"], kwargs["threads"],
-                             build_root=Path(build_root) if build_root else None)
+                             build_root=Path(build_root) if build_root else None,
+                             delays=delays)
     # the driver's parameters (input transform, rate schedule) may differ between points of
     # one build: they are applied from Python, so the point's own are set
     sim.params = params

@@ -41,10 +41,13 @@ class TrainedRun:
 
 def make_simulator(params: NetworkParameters, device: str, slots: int = DEFAULT_SLOTS,
                    threads: int = 0, build_root: Path | None = None, **options) -> Simulator:
+    """A simulator in the build cache; ``options`` go to :class:`Simulator` (``delays``:
+    the state's, needed when the input synapses are split by delay)."""
     check_device(device)
     root = Path(build_root) if build_root else devices.default_build_root()
     name = default_build_name(params, device, slots, options.get("record_input", False),
-                              options.get("device_options"), options.get("monitors"))
+                              options.get("device_options"), options.get("monitors"),
+                              options.get("delays"))
     build_dir, lock = devices.claim_build_dir(root, name)
     simulator = Simulator(params, device, slots=slots, build_dir=build_dir, threads=threads,
                           **options)
@@ -53,12 +56,13 @@ def make_simulator(params: NetworkParameters, device: str, slots: int = DEFAULT_
 
 
 def simulator_for_run(params: NetworkParameters, settings: dict,
-                      device: str | None = None, monitors=None) -> Simulator:
+                      device: str | None = None, monitors=None, delays=None) -> Simulator:
     """A simulator for a saved run's network, on its training device unless ``device``,
-    with the state monitors of ``monitors`` (a ``MonitorRequest``) compiled in."""
+    with the state monitors of ``monitors`` (a ``MonitorRequest``) compiled in; ``delays``:
+    the run's state's, needed when its input synapses are split by delay."""
     return make_simulator(params, device or settings["device"],
                           int(settings.get("slots", DEFAULT_SLOTS)),
-                          int(settings.get("threads", 0)), monitors=monitors)
+                          int(settings.get("threads", 0)), monitors=monitors, delays=delays)
 
 
 def check_simulator_monitors(simulator: Simulator | None, request) -> None:
@@ -161,7 +165,8 @@ def training_finished(run_dir) -> bool:
 def _continue_training(run_dir, params, data: TrainingData, total, checkpoint, device, seed,
                        slots, threads, progress, simulator, shuffle_seed=None,
                        request=None) -> TrainedRun:
-    sim = simulator or make_simulator(params, device, slots, threads, monitors=request)
+    sim = simulator or make_simulator(params, device, slots, threads, monitors=request,
+                                      delays=checkpoint.state.delays)
     # dataset indices: the responses name the images trained on, held-out ones never appear
     order = (stream_indices(len(data.pool), total) if shuffle_seed is None
              else shuffled_order(len(data.pool), total, shuffle_seed))

@@ -72,22 +72,30 @@ def run_argument_table(sim) -> list[dict]:
     from brian2 import TimedArray
     from brian2.units.fundamentalunits import get_unit
 
-    from diehlsim.models.network import initial_state
+    from diehlsim.models.network import INPUT_SYNAPSES, initial_state
 
     stimulus = np.zeros((sim.slots, sim.params.n_input))
-    values = sim.chunk_values(stimulus, 0, initial_state(sim.params, 0), False, 0, 1.0, 0)
+    state = initial_state(sim.params, 0)
+    split = sim.model.input_split
+    if split is not None:  # the delays are the build's
+        state = state.replace(delays=split.delays.copy())
+    values = sim.chunk_values(stimulus, 0, state, False, 0, 1.0, 0)
     rows = []
     for row, value in values.items():
-        target = sim.target(row)
-        if isinstance(target, TimedArray):
-            dtype, dim = target.values.dtype, target.dim
-        else:
-            dtype, dim = target.variable.dtype, target.variable.dim
-        unit = "1" if dim.is_dimensionless else str(get_unit(dim))
-        rows.append({"name": row.run_name, "dtype": np.dtype(dtype).name,
-                     "size": int(np.size(np.asarray(value))), "unit": unit,
-                     "meaning": row.meaning})
+        for target, part in sim.argument_targets(row, value):
+            name = row.run_name
+            if isinstance(target, TimedArray):
+                dtype, dim = target.values.dtype, target.dim
+            else:
+                dtype, dim = target.variable.dtype, target.variable.dim
+                if split is not None and row.group == INPUT_SYNAPSES:  # a split object's
+                    name = f"{target.variable.owner.name}.{row.variable}"
+            unit = "1" if dim.is_dimensionless else str(get_unit(dim))
+            rows.append({"name": name, "dtype": np.dtype(dtype).name,
+                         "size": int(np.size(np.asarray(part))), "unit": unit,
+                         "meaning": row.meaning})
     return rows
+
 
 
 def _monitored(model) -> dict:
@@ -110,7 +118,17 @@ def result_files(sim) -> dict:
     monitors (raw arrays)."""
     from diehlsim.models.state import carried_rows
 
-    wanted = {row.run_name: sim.target(row).variable for row in carried_rows(sim.table)}
+    from diehlsim.models.network import INPUT_SYNAPSES
+
+    wanted = {}
+    split = sim.model.input_split
+    for row in carried_rows(sim.table):
+        if split is not None and row.group == INPUT_SYNAPSES:
+            if row.variable != "delay":  # one file per object; the delays are the build's
+                for obj in split.objects:
+                    wanted[f"{obj.name}.{row.variable}"] = getattr(obj, row.variable).variable
+            continue
+        wanted[row.run_name] = sim.target(row).variable
     wanted.update(_monitored(sim.model))
     out = {}
     for label, var in wanted.items():

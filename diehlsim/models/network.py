@@ -47,6 +47,9 @@ NORMALISE_FACTOR = (
 NORMALISE_SCALE = "w = w * colscale_post"
 
 INPUT_SYNAPSES = "input_exc"
+#: How the input -> excitatory synapses are held: ``one`` Synapses object with a delay per
+#: synapse, or ``by-delay``: one object per delay step, each with one delay (docs/model.md).
+INPUT_LAYOUTS = ("one", "by-delay")
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class ConnectionParameters:
     # Column sum of every excitatory neuron's input weights at the start of each presentation.
     # 78 is the original's value for 784 inputs (0.1 per input); see normalisation_target().
     weight_sum: float = 78.0
+    # How the input synapses are held (INPUT_LAYOUTS); the model is the same in both.
+    input_layout: str = "one"
 
     UNITS: ClassVar[dict] = {"delay_input_min": ms, "delay_input_max": ms}
     RANGES: ClassVar[dict] = {
@@ -70,6 +75,40 @@ class ConnectionParameters:
         "w_inh_exc": ">= 0", "weight_sum": "> 0", "delay_input_min": ">= 0",
         "delay_input_max": ">= 0",
     }
+
+
+@dataclass(frozen=True)
+class InputSplit:
+    """The input -> excitatory synapses held as one Synapses object per delay step.
+
+    ``objects[k]`` holds the synapses whose delay rounds to ``steps[k]`` time steps, with
+    that one delay; ``members[k]`` are their indices in the state table's order (synapse
+    ``i * n_exc + j`` connects input i to neuron j), in the object's own synapse order.
+    ``delays`` are the delays it was built for (seconds, n_input x n_exc): they are part of
+    the compiled network, not a per-chunk value.
+    """
+
+    objects: tuple
+    members: tuple
+    steps: tuple
+    delays: np.ndarray
+
+    def scatter(self, flat) -> list:
+        """A value per synapse in the table's order -> one array per object."""
+        flat = np.ravel(flat)
+        return [flat[m] for m in self.members]
+
+    def gather(self, parts, dtype=float) -> np.ndarray:
+        """One array per object -> the values in the table's order."""
+        out = np.empty(sum(len(m) for m in self.members), dtype=dtype)
+        for m, part in zip(self.members, parts):
+            out[m] = part
+        return out
+
+
+def delay_steps(delays, dt) -> np.ndarray:
+    """Each delay in whole time steps, rounded as Brian2's spike queue rounds it."""
+    return np.floor(np.asarray(delays, dtype=float) / float(dt) + 0.5).astype(np.int64)
 
 
 @dataclass
@@ -84,7 +123,7 @@ class DiehlCookNetwork:
     inputs: NeuronGroup
     exc: NeuronGroup
     inh: NeuronGroup
-    input_exc: Synapses
+    input_exc: Synapses  # the first object of ``input_split`` when the synapses are split
     exc_inh: Synapses
     inh_exc: Synapses
     counter: Synapses
@@ -97,6 +136,7 @@ class DiehlCookNetwork:
     extra: dict = field(default_factory=dict)
     # group name -> the StateMonitor of a monitors.MonitorRequest (none unless requested)
     traces: dict = field(default_factory=dict)
+    input_split: InputSplit | None = None  # conn.input_layout "by-delay"
 
 
 def _chosen(params) -> dict:
@@ -161,27 +201,69 @@ def _summing_codeobj_class():
 def input_synapses(params, inputs, exc, rule, rule_params) -> Synapses:
     """All-to-all input -> excitatory synapses with the rule's updates and the weight
     normalisation before every presentation."""
+    syn = _input_object(params, inputs, exc, rule, rule_params, INPUT_SYNAPSES)
+    syn.connect()  # all-to-all; synapse k connects input k // n_exc to neuron k % n_exc
+    _start_traces(params, syn)
+    _normalisation(params, exc, {"": syn})
+    return syn
+
+
+def input_synapses_by_delay(params, inputs, exc, rule, rule_params, delays) -> InputSplit:
+    """The same synapses, updates and normalisation as :func:`input_synapses`, held as one
+    Synapses object per delay step: each object's synapses share one (homogeneous) delay,
+    so Brian2 queues a spike's synapses of one object as one block, and they lie side by
+    side in memory. Every synapse keeps its own delay, rounded to steps as Brian2 rounds a
+    per-synapse delay."""
+    dt = params.protocol.dt
+    steps = delay_steps(np.asarray(delays, dtype=float).reshape(params.n_input, params.n_exc),
+                        dt).ravel()
+    objects, members, used = [], [], []
+    for step in np.unique(steps):
+        mine = np.flatnonzero(steps == step)  # ascending: input-major, as connect() orders
+        syn = _input_object(params, inputs, exc, rule, rule_params,
+                            f"{INPUT_SYNAPSES}_d{step}", delay=step * dt)
+        syn.connect(i=mine // params.n_exc, j=mine % params.n_exc)
+        _start_traces(params, syn)
+        objects.append(syn)
+        members.append(mine)
+        used.append(int(step))
+    _normalisation(params, exc, {f"_d{step}": syn for step, syn in zip(used, objects)})
+    return InputSplit(tuple(objects), tuple(members), tuple(used),
+                      np.asarray(delays, dtype=float).reshape(params.n_input, params.n_exc))
+
+
+def _input_object(params, inputs, exc, rule, rule_params, name, delay=None) -> Synapses:
+    """One Synapses object of input -> excitatory synapses with the rule's code."""
     namespace = {**rule_params, "w_max": params.conn.w_max}
     on_pre = stdp.SYNAPSE_ON_PRE + rule.pre_code()
     if rule.learn_before_transmit:
         on_pre = rule.pre_code() + stdp.SYNAPSE_ON_PRE
-    syn = Synapses(inputs, exc, model=stdp.SYNAPSE, on_pre=on_pre,
-                   on_post=rule.post_code(), namespace=namespace, name=INPUT_SYNAPSES)
-    syn.connect()  # all-to-all; synapse k connects input k // n_exc to neuron k % n_exc
+    extra = {} if delay is None else {"delay": delay}
+    return Synapses(inputs, exc, model=stdp.SYNAPSE, on_pre=on_pre, on_post=rule.post_code(),
+                    namespace=namespace, name=name, **extra)
+
+
+def _start_traces(params, syn) -> None:
     syn.lastpre = -1e12  # "no arrival yet": x_pre = 0
-    slot = params.protocol.slot_time
     if params.protocol.reset_each_image:  # the presynaptic traces start each image at 0
-        syn.run_regularly("lastpre = -1e12", dt=slot, when="start", order=-1,
-                          name="input_exc_reset_image")
+        syn.run_regularly("lastpre = -1e12", dt=params.protocol.slot_time, when="start",
+                          order=-1, name=f"{syn.name}_reset_image")
+
+
+def _normalisation(params, exc, objects: dict) -> None:
+    """Column sums over every input object (``{name suffix: Synapses}``), one factor per
+    neuron, then each object's weights scaled by it, at the start of every slot."""
+    slot = params.protocol.slot_time
     exc.run_regularly(NORMALISE_RESET, dt=slot, when="start", order=1,
                       name="normalise_reset")
-    syn.run_regularly(NORMALISE_SUM, dt=slot, when="start", order=2, name="normalise_sum",
-                      codeobj_class=_summing_codeobj_class())
+    for suffix, syn in objects.items():
+        syn.run_regularly(NORMALISE_SUM, dt=slot, when="start", order=2,
+                          name=f"normalise_sum{suffix}", codeobj_class=_summing_codeobj_class())
     exc.run_regularly(NORMALISE_FACTOR, dt=slot, when="start", order=3,
                       name="normalise_factor")
-    syn.run_regularly(NORMALISE_SCALE, dt=slot, when="start", order=4,
-                      name="normalise_scale")
-    return syn
+    for suffix, syn in objects.items():
+        syn.run_regularly(NORMALISE_SCALE, dt=slot, when="start", order=4,
+                          name=f"normalise_scale{suffix}")
 
 
 def lateral(params, exc: NeuronGroup, inh: NeuronGroup):
@@ -207,8 +289,12 @@ def layers(params, rule_params: dict):
 
 def build_network(params, capacity: int, *, record_input: bool = False,
                   state_variables: tuple[str, ...] = (), state_neurons=None,
-                  trace_request: monitors.MonitorRequest | None = None) -> DiehlCookNetwork:
+                  trace_request: monitors.MonitorRequest | None = None,
+                  delays=None) -> DiehlCookNetwork:
     """Create the network for chunks of up to ``capacity`` images.
+
+    ``conn.input_layout = "by-delay"`` needs the input ``delays`` (seconds, n_input x
+    n_exc: the state's) because they decide which object holds which synapse.
 
     ``record_input`` adds a SpikeMonitor on the input layer; ``state_variables`` a
     StateMonitor of those excitatory variables for ``state_neurons`` (default: neuron 0);
@@ -225,7 +311,15 @@ def build_network(params, capacity: int, *, record_input: bool = False,
                                rstdp.controller_extension(params.rstdp, labels))
     inputs = input_model.build(params, control, stimulus)
     exc, inh = layers(params, rule_params)
-    input_exc = input_synapses(params, inputs, exc, rule, rule_params)
+    split = None
+    if params.conn.input_layout == "by-delay":
+        if delays is None:
+            raise ValueError("the by-delay input layout is built for given delays")
+        split = input_synapses_by_delay(params, inputs, exc, rule, rule_params, delays)
+        input_objects = list(split.objects)
+    else:
+        input_objects = [input_synapses(params, inputs, exc, rule, rule_params)]
+    input_exc = input_objects[0]
     exc_inh, inh_exc = lateral(params, exc, inh)
     extra = {syn.name: syn for syn in recurrent.build(params, exc)}  # none by default
     counter = Synapses(exc, control, on_pre="n_spikes_post += 1", name="spike_counter")
@@ -234,7 +328,7 @@ def build_network(params, capacity: int, *, record_input: bool = False,
         control, variables=["image_index", "intensity", "repeats", "n_spikes"],
         when="after_synapses", order=1, name="presentations")
     exc_spikes = SpikeMonitor(exc, name="exc_spikes")
-    objects = [control, inputs, exc, inh, input_exc, exc_inh, inh_exc, counter,
+    objects = [control, inputs, exc, inh, *input_objects, exc_inh, inh_exc, counter,
                presentations, exc_spikes, *extra.values(),
                *components.companions(exc), *components.companions(inh)]
     if labels is not None:  # the R-STDP decision layer (models.rstdp)
@@ -260,7 +354,7 @@ def build_network(params, capacity: int, *, record_input: bool = False,
         inputs=inputs, exc=exc, inh=inh, input_exc=input_exc, exc_inh=exc_inh,
         inh_exc=inh_exc, counter=counter, presentations=presentations, exc_spikes=exc_spikes,
         input_model=input_model, table=state_table(params), input_spikes=input_spikes,
-        state_monitor=state_monitor, extra=extra, traces=traces)
+        state_monitor=state_monitor, extra=extra, traces=traces, input_split=split)
 
 
 def initial_state(params, seed: int) -> NetworkState:

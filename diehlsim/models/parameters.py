@@ -24,7 +24,7 @@ from diehlsim.models.controller import ProtocolParameters
 from diehlsim.models.encoding import INPUT_TRANSFORMS as ENCODING_TRANSFORMS
 from diehlsim.models.excitatory import ExcitatoryParameters
 from diehlsim.models.inhibitory import InhibitoryParameters
-from diehlsim.models.network import ConnectionParameters
+from diehlsim.models.network import INPUT_LAYOUTS, ConnectionParameters
 from diehlsim.models.recurrent import RecurrentParameters
 from diehlsim.models.units import UNIT_BY_NAME, parse_quantity, unit_of
 
@@ -120,6 +120,10 @@ def check_units(params: NetworkParameters) -> None:
         raise ConfigurationError(f"n_input must be a positive integer, got {params.n_input}")
     components.check_channels(params.input_model, params.n_input)
     recurrent.check(params)
+    if params.conn.input_layout not in INPUT_LAYOUTS:
+        raise ConfigurationError(
+            f"conn.input_layout = {params.conn.input_layout!r} is unknown; choose one of "
+            f"{', '.join(INPUT_LAYOUTS)}")
     protocol = params.protocol
     for name, allowed in (("input_generator", INPUT_GENERATORS), ("integration", INTEGRATIONS),
                           ("input_transform", INPUT_TRANSFORMS)):
@@ -289,6 +293,8 @@ def parameters_to_json(params: NetworkParameters) -> dict:
             continue
         out[section] = {f.name: encode(getattr(getattr(params, section), f.name))
                         for f in dataclasses.fields(getattr(params, section))}
+    if params.conn.input_layout == "one":  # written only when chosen: older runs hash the same
+        del out["conn"]["input_layout"]
     if params.rstdp is not None:  # written only when present: older runs read the same
         out["rstdp"] = {f.name: encode(getattr(params.rstdp, f.name))
                         for f in dataclasses.fields(params.rstdp)}

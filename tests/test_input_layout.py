@@ -1,0 +1,110 @@
+"""The input synapses split into one Synapses object per delay step
+(``conn.input_layout = "by-delay"``) are the same model as the one object with a delay per
+synapse: every synapse once, with its own rounded delay, and the same spikes and weights on
+the same input. On runtime the delays are U(0, 1 ms), three objects (each object's code is
+compiled by Cython, 21 of them take minutes); cpp_standalone, in the slow test, has the
+default U(0, 10 ms) and its 21 objects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from brian2 import ms
+
+from diehlsim import datasets
+from diehlsim.devices.project import run_argument_table
+from diehlsim.errors import ConfigurationError
+from diehlsim.models.network import delay_steps, initial_state
+from diehlsim.models.parameters import default_parameters
+from diehlsim.simulation import Simulator
+
+N_EXC, SLOTS, SEED = 8, 4, 3
+
+
+def _params(layout: str, max_delay=1 * ms):
+    return default_parameters(N_EXC, conn__input_layout=layout,
+                              conn__delay_input_max=max_delay)
+
+
+def _run(layout: str, device: str, build_dir, chunks: int = 2, max_delay=1 * ms):
+    """Two learning chunks of the sample's first images; the spikes and the final state."""
+    params = _params(layout, max_delay)
+    state = initial_state(params, SEED)
+    sim = Simulator(params, device, slots=SLOTS, build_dir=build_dir, delays=state.delays)
+    images, _ = datasets.load("mnist-sample", "train")
+    spikes = []
+    for chunk in range(chunks):
+        stimulus = sim.model.input_model.encode(images[chunk * SLOTS:(chunk + 1) * SLOTS],
+                                                params)
+        result, state = sim.run_chunk(stimulus, state, learning=True, seed=SEED + chunk)
+        spikes.append(np.stack(result.exc_spikes))
+    return sim, np.concatenate(spikes, axis=1), state
+
+
+@pytest.fixture(scope="module")
+def runtime_pair(tmp_path_factory):
+    root = tmp_path_factory.mktemp("layout")
+    return {layout: _run(layout, "runtime", root / layout) for layout in ("one", "by-delay")}
+
+
+def test_every_synapse_is_in_one_object_with_its_own_rounded_delay(runtime_pair):
+    sim, _, _ = runtime_pair["by-delay"]
+    split = sim.model.input_split
+    members = np.sort(np.concatenate(split.members))
+    np.testing.assert_array_equal(members, np.arange(784 * N_EXC))
+    steps = delay_steps(initial_state(_params("by-delay"), SEED).delays, 0.5e-3).ravel()
+    dt = float(sim.params.protocol.dt)
+    for obj, mine, step in zip(split.objects, split.members, split.steps):
+        assert np.all(steps[mine] == step)
+        np.testing.assert_allclose(np.asarray(obj.delay[:]), step * dt)
+        np.testing.assert_array_equal(np.asarray(obj.i[:]), mine // N_EXC)
+        np.testing.assert_array_equal(np.asarray(obj.j[:]), mine % N_EXC)
+    assert len(split.objects) == len(np.unique(steps)) == 3  # U(0, 1 ms) at dt 0.5 ms
+
+
+def test_the_split_gives_the_same_spikes_and_weights_as_one_object(runtime_pair):
+    _, one_spikes, one_state = runtime_pair["one"]
+    _, split_spikes, split_state = runtime_pair["by-delay"]
+    assert one_spikes.shape[1] > 0  # the comparison is not of two silent networks
+    np.testing.assert_array_equal(split_spikes, one_spikes)
+    # the objects add into ge and the column sums in another order: rounding only
+    for key in ("weights", "lastpre", "theta", "exc_v", "exc_ge", "inh_v"):
+        np.testing.assert_allclose(getattr(split_state, key), getattr(one_state, key),
+                                   rtol=1e-12, atol=1e-15, err_msg=key)
+    np.testing.assert_array_equal(split_state.delays, one_state.delays)
+
+
+def test_a_split_network_needs_the_delays_it_is_built_for(runtime_pair, tmp_path):
+    with pytest.raises(ConfigurationError, match="delays"):
+        Simulator(_params("by-delay"), "runtime", slots=SLOTS, build_dir=tmp_path)
+    sim, _, state = runtime_pair["by-delay"]
+    other = state.replace(delays=initial_state(sim.params, SEED + 1).delays)
+    stimulus = np.zeros((1, 784))
+    with pytest.raises(ConfigurationError, match="other delays"):
+        sim.run_chunk(stimulus, other, learning=False, seed=0)
+
+
+def test_an_unknown_layout_is_refused():
+    with pytest.raises(ConfigurationError, match="input_layout.*one, by-delay"):
+        _params("per-synapse")
+
+
+def test_each_split_object_has_its_own_run_arguments(runtime_pair):
+    sim, _, _ = runtime_pair["by-delay"]
+    table = {row["name"]: row["size"] for row in run_argument_table(sim)}
+    split = sim.model.input_split
+    for obj, mine in zip(split.objects, split.members):
+        assert table[f"{obj.name}.w"] == table[f"{obj.name}.lastpre"] == len(mine)
+        assert table[f"{obj.name}.step_offset"] == 1
+    assert not any(name.endswith(".delay") for name in table)  # the build's, not per chunk
+    assert sum(table[f"{obj.name}.w"] for obj in split.objects) == 784 * N_EXC
+
+
+@pytest.mark.slow
+def test_the_split_gives_the_same_spikes_and_weights_on_cpp_standalone(tmp_path):
+    one = _run("one", "cpp_standalone", tmp_path / "one", max_delay=10 * ms)
+    split = _run("by-delay", "cpp_standalone", tmp_path / "split", max_delay=10 * ms)
+    assert len(split[0].model.input_split.objects) == 21
+    np.testing.assert_array_equal(split[1], one[1])
+    np.testing.assert_allclose(split[2].weights, one[2].weights, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(split[2].theta, one[2].theta, rtol=1e-12, atol=1e-15)
