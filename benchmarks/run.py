@@ -44,7 +44,8 @@ def worker(config: dict) -> dict:
     test_images, _ = datasets.load("mnist", "test")
     from diehlsim.models.parameters import default_parameters
 
-    params = default_parameters(config["neurons"])
+    params = default_parameters(config["neurons"],
+                                conn__input_layout=config.get("layout", "one"))
     if config["kind"] == "reference":
         import reference  # this script's folder is on sys.path, as for machine.py
 
@@ -71,11 +72,11 @@ def _diehlsim(params, config, images, test_images) -> dict:
         prefs.devices.cpp_standalone.run_cmd_unix = [
             "/usr/bin/time", "-a", "-o", str(rss_log), "-f", "%M", "./main"]
     build_dir = Path(tempfile.mkdtemp(prefix="bench-build-"))
+    state = initial_state(params, 0)
     start = time.perf_counter()
     sim = Simulator(params, config["device"], slots=slots, build_dir=build_dir,
-                    threads=config.get("threads", 0))
+                    threads=config.get("threads", 0), delays=state.delays)
     build_s = time.perf_counter() - start
-    state = initial_state(params, 0)
     if config["device"] == "runtime":
         # Cython compiles each code object the first time it runs (unless Brian2's cache has
         # it from an earlier run): keep that out of the timed chunks
@@ -134,13 +135,16 @@ def _memory() -> dict:
     return {"peak_rss_python_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def plan(sizes, train_images, include_runtime, include_reference, threads_list) -> list[dict]:
+def plan(sizes, train_images, include_runtime, include_reference, threads_list,
+         layouts=("one",)) -> list[dict]:
     configs = []
     for n in sizes:
         k = max(20, int(train_images * min(1.0, 400 / n)))
         for threads in threads_list:
-            configs.append({"kind": "diehlsim", "device": "cpp_standalone", "neurons": n,
-                            "threads": threads, "train_images": k, "test_images": k})
+            for layout in layouts:
+                configs.append({"kind": "diehlsim", "device": "cpp_standalone", "neurons": n,
+                                "threads": threads, "train_images": k, "test_images": k,
+                                **({} if layout == "one" else {"layout": layout})})
         if include_runtime and n <= 400:
             configs.append({"kind": "diehlsim", "device": "runtime", "neurons": n,
                             "train_images": 20, "test_images": 20})
@@ -188,6 +192,8 @@ def main(argv=None) -> int:
     parser.add_argument("--train-images", type=int, default=200)
     parser.add_argument("--threads", type=int, nargs="+", default=[0],
                         help="OpenMP thread counts to measure (0 = no OpenMP)")
+    parser.add_argument("--layouts", nargs="+", default=["one"],
+                        help="input synapse layouts to measure (conn.input_layout)")
     parser.add_argument("--no-runtime", action="store_true")
     parser.add_argument("--no-reference", action="store_true")
     parser.add_argument("--report-only", action="store_true",
@@ -201,7 +207,7 @@ def main(argv=None) -> int:
         return 0
     results = []
     for config in plan(args.sizes, args.train_images, not args.no_runtime,
-                       not args.no_reference, args.threads):
+                       not args.no_reference, args.threads, args.layouts):
         print("running", config, file=sys.stderr, flush=True)
         result = run_config(config)
         print("  ->", result, file=sys.stderr, flush=True)
@@ -238,21 +244,24 @@ def write_report(report: dict) -> None:
              "cannot. *long run* is what a long run's full chunks cost per image: the network "
              "run plus the start-up measured here spread over a default chunk. The load "
              "average above says how busy the machine was.", "",
-             "| CPU | protocol | device | threads | neurons | images | build s | "
+             "| CPU | protocol | device | threads | input layout | neurons | images | build s | "
              "train ms/image | test ms/image | train ms/image in run | test ms/image in run | "
              "train ms/image, long run | test ms/image, long run | "
              "exc spikes/image | input spikes/image (expected) | "
              "synaptic events/image | peak RSS simulation MB | peak RSS python MB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     cpu = report["machine"]["cpu"]  # results of older reports carry no CPU of their own
     for r in rows:
         if "error" in r:
             lines.append(f"| {r.get('cpu', cpu)} | {r['kind']} | {r['device']} | "
-                         f"{r.get('threads', '')} | {r['neurons']} | failed: {r['error']} |")
+                         f"{r.get('threads', '')} | {r.get('layout', 'one')} | {r['neurons']} "
+                         f"| failed: {r['error']} |")
             continue
         long_run = {phase: long_run_ms_per_image(r, phase) for phase in ("train", "test")}
+        layout = r.get("layout", "one") if r["kind"] == "diehlsim" else ""
         lines.append(f"| {r.get('cpu', cpu)} | " + " | ".join(_cell(r.get(k)) for k in (
-            "kind", "device", "threads", "neurons", "train_images", "build_s",
+            "kind", "device", "threads")) + f" | {layout} | " + " | ".join(
+            _cell(r.get(k)) for k in ("neurons", "train_images", "build_s",
             "train_ms_per_image", "test_ms_per_image", "train_run_ms_per_image",
             "test_run_ms_per_image")) + " | " + " | ".join(
             _cell(long_run[phase]) for phase in ("train", "test")) + " | " + " | ".join(
@@ -312,9 +321,9 @@ def projections(rows, cpu: str) -> list[str]:
            "(seeds, settings) at once through `diehlsim sweep`; its column assumes they do not "
            "slow each other down, which is not measured here (memory bandwidth is shared). "
            "No GPU has been measured, so there is no GPU column yet.", "",
-           "| neurons | training images (paper) | one run, one core, h | "
+           "| neurons | input layout | training images (paper) | one run, one core, h | "
            f"{PROJECTION_CORES} runs, one core, h | {PROJECTION_CORES} runs, "
-           f"{PROJECTION_CORES}-core machine, h |", "|---|---|---|---|---|"]
+           f"{PROJECTION_CORES}-core machine, h |", "|---|---|---|---|---|---|"]
     for r in rows:
         if "error" in r or r.get("threads") not in (0, None):
             continue
@@ -322,7 +331,8 @@ def projections(rows, cpu: str) -> list[str]:
         if projected is None:
             continue
         hours = projected["one_core_h"]
-        out.append(f"| {r['neurons']} | {projected['train_images']:,} | {hours:.1f} | "
+        out.append(f"| {r['neurons']} | {r.get('layout', 'one')} | "
+                   f"{projected['train_images']:,} | {hours:.1f} | "
                    f"{PROJECTION_CORES * hours:.0f} | {hours:.1f} |")
     return out
 
