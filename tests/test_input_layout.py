@@ -108,3 +108,29 @@ def test_the_split_gives_the_same_spikes_and_weights_on_cpp_standalone(tmp_path)
     np.testing.assert_array_equal(split[1], one[1])
     np.testing.assert_allclose(split[2].weights, one[2].weights, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(split[2].theta, one[2].theta, rtol=1e-12, atol=1e-15)
+
+
+SPLIT_BUILD = {"conn__input_layout": "by-delay", "conn__delay_input_max": 1 * ms}
+
+
+def test_a_split_project_holds_the_protocol_and_the_objects_run_arguments(tmp_path,
+                                                                          brian_state):
+    from diehlsim import api
+
+    result = api.build(tmp_path / "split", "cpp_standalone", 3, slots=2, compile=False,
+                       overrides=SPLIT_BUILD, seed=SEED)
+    assert result.problems == []
+    names = {row["name"] for row in result.run_arguments}
+    assert {"input_exc_d0.w", "input_exc_d1.lastpre", "input_exc_d2.step_offset"} <= names
+    assert "input_exc.w" not in names and "input_exc.delay" not in names
+    readme = (tmp_path / "split" / "README.md").read_text()
+    assert "input_exc_d1.w" in readme
+
+
+@pytest.mark.cuda
+@pytest.mark.slow
+def test_the_split_objects_compile_with_nvcc_for_cuda(compile_cuda_objects):
+    objects = compile_cuda_objects(("input_exc_d1_pre_codeobject", "input_exc_d1_post_codeobject",
+                                    "normalise_sum_d1", "normalise_scale_d1"), n_exc=3,
+                                   overrides=SPLIT_BUILD, seed=SEED)
+    assert all(o.is_file() for o in objects)

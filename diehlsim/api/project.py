@@ -8,6 +8,7 @@ from pathlib import Path
 from diehlsim import datasets, io, run_traces, runs
 from diehlsim.devices import cuda, default_slots, project
 from diehlsim.errors import ConfigurationError, ToolchainError
+from diehlsim.models.network import initial_state
 from diehlsim.models.parameters import default_parameters
 from diehlsim.simulation import Simulator
 
@@ -16,10 +17,12 @@ def build(out, device: str = "cpp_standalone", n_exc: int = 100,
                   input_size: int = 784, *, stdp_rule: str = "triplet", slots: int | None = None,
                   compile: bool = True, compute_capability: str | None = None,
                   portable: bool = False, gpu_id: int = 0, threads: int = 0,
-                  overrides: dict | None = None) -> project.BuildResult:
+                  overrides: dict | None = None, seed: int = 0) -> project.BuildResult:
     """Write the standalone project for ``n_exc`` neurons into ``out`` (and compile it),
     ``slots`` presentation slots per run of its binary (default
-    :func:`diehlsim.devices.default_slots` of ``n_exc``)."""
+    :func:`diehlsim.devices.default_slots` of ``n_exc``). Input synapses split by delay
+    (``conn.input_layout = "by-delay"``) are built for the delays of ``seed``'s initial
+    state."""
     slots = default_slots(n_exc) if slots is None else slots
     if device not in project.BUILD_DEVICES:
         raise ConfigurationError(
@@ -50,7 +53,8 @@ def build(out, device: str = "cpp_standalone", n_exc: int = 100,
     start = time.perf_counter()
     try:
         sim = Simulator(params, device, slots=slots, build_dir=out, threads=threads,
-                        device_options=options, compile=compile)
+                        device_options=options, compile=compile,
+                        delays=initial_state(params, seed).delays)
     except RuntimeError as exc:
         if isinstance(exc, ToolchainError) or "compilation failed" not in str(exc).lower():
             raise
@@ -68,7 +72,10 @@ def build(out, device: str = "cpp_standalone", n_exc: int = 100,
         directory=out, device=device, binary=binary if compile and binary.exists() else None,
         generate_s=generate_s, compile_s=compile_s, run_arguments=project.run_argument_table(sim),
         result_files=project.result_files(sim))
-    result.problems = project.check_protocol_in_code(out)
+    split = sim.model.input_split
+    result.problems = project.check_protocol_in_code(
+        out, split.steps if split else None,
+        [r["name"] for r in result.run_arguments] if split else None)
     project.write_manifest(result, sim, options)
     io.write_text(out / "README.md", project.readme_text(result, sim, options))
     return result

@@ -29,6 +29,9 @@ def register(subparsers) -> None:
                         f"up to {api.SLOTS_NEURONS} neurons, {api.DEFAULT_SLOTS} more per "
                         f"further {api.SLOTS_NEURONS})")
     p.add_argument("--threads", type=int, default=0, help="cpp_standalone: OpenMP threads")
+    p.add_argument("--seed", type=int, default=0,
+                   help="--param conn.input_layout=by-delay: the seed whose initial delays "
+                        "the input synapses are split by (default %(default)s)")
     p.set_defaults(func=cmd_build)
 
 
@@ -37,7 +40,8 @@ def cmd_build(args) -> int:
         args.out, args.device, args.neurons, args.input_size, stdp_rule=args.stdp,
         slots=args.chunk, compile=not args.no_compile,
         compute_capability=args.compute_capability, portable=args.portable,
-        gpu_id=args.gpu_id, threads=args.threads, overrides=model_overrides(args))
+        gpu_id=args.gpu_id, threads=args.threads, overrides=model_overrides(args),
+        seed=args.seed)
     what = (f"binary {result.binary}" if result.binary else "not compiled (--no-compile)")
     timing = f"generated in {result.generate_s:.1f} s"
     if result.compile_s is not None:

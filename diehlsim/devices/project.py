@@ -162,19 +162,35 @@ def code_object_source(build_dir, name: str) -> Path | None:
     return found
 
 
-def check_protocol_in_code(build_dir) -> list[str]:
+def _protocol_code(split_steps) -> dict:
+    """The code objects the protocol needs: input synapses split by delay have a column
+    sum and a scaling per object (``normalise_sum_dS``, touching ``input_exc_dS_w``)."""
+    if not split_steps:
+        return PROTOCOL_CODE
+    code = {k: v for k, v in PROTOCOL_CODE.items()
+            if k not in ("normalise_sum", "normalise_scale")}
+    for step in split_steps:
+        code[f"normalise_sum_d{step}"] = "excitatory_colsum"
+        code[f"normalise_scale_d{step}"] = f"input_exc_d{step}_w"
+    return code
+
+
+def check_protocol_in_code(build_dir, split_steps=None, run_arguments=None) -> list[str]:
     """Problems that keep the generated project from running the whole protocol by itself.
 
     Empty list = the sources hold the controller's slot start (run_regularly), its
     threshold and reset (the per-presentation decision), the three normalisation code
     objects, a ``set_variable_by_name`` entry for every run argument, and ``main`` holds
     exactly one network run and no Python callback (``network_operation``).
+    ``split_steps`` (the delay steps of input synapses split by delay) and ``run_arguments``
+    (their names) replace the default network's code objects and run arguments.
     """
+    protocol_code = _protocol_code(split_steps)
     build_dir = Path(build_dir)
     problems = []
     if not build_dir.is_dir():
         return [f"{build_dir} is not a directory"]
-    for name, variable in PROTOCOL_CODE.items():
+    for name, variable in protocol_code.items():
         path = code_object_source(build_dir, name)
         if path is None:
             problems.append(f"code object {name} is missing from {build_dir / 'code_objects'}")
@@ -189,7 +205,7 @@ def check_protocol_in_code(build_dir) -> list[str]:
         runs = re.findall(r"\b(\w+)\.run\(", text)
         if runs != ["diehl_cook"]:
             problems.append(f"main must run the network once, found runs: {runs or 'none'}")
-        for name in PROTOCOL_CODE:
+        for name in protocol_code:
             if not re.search(rf"\b_run_{name}_codeobject(_\d+)?\b", text):
                 problems.append(f"main does not schedule code object {name}")
         if re.search(r"network_operation|Python\.h|PyObject", text):
@@ -201,7 +217,7 @@ def check_protocol_in_code(build_dir) -> list[str]:
         problems.append("objects.cpp / objects.cu is missing")
     else:
         text = objects.read_text(errors="replace")
-        for name in RUN_ARGUMENT_MEANING:
+        for name in run_arguments or RUN_ARGUMENT_MEANING:
             if f'"{name}"' not in text:
                 problems.append(f"run argument {name} is not settable in {objects.name}")
     return problems
