@@ -28,7 +28,8 @@ from diehlsim.analysis.first_spike import first_spike_times
 from diehlsim.errors import ConfigurationError, SimulationError
 from diehlsim.models import monitors as trace_monitors
 from diehlsim.models import rstdp
-from diehlsim.models.network import INPUT_SYNAPSES, DiehlCookNetwork, build_network
+from diehlsim.models.input_synapses import INPUT_SYNAPSES
+from diehlsim.models.network import DiehlCookNetwork, build_network
 from diehlsim.models.network import state_table as build_state_table
 from diehlsim.models.parameters import NetworkParameters
 from diehlsim.models.state import (

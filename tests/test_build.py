@@ -187,7 +187,7 @@ def test_cuda_code_generation_and_no_gpu_error(tmp_path, monkeypatch, brian_stat
     assert check_protocol_in_code(build) == []
     assert (build / "main.cu").is_file() and (build / "makefile").is_file()
     # brian2cuda's Synapses run_regularly has no atomics of its own: the column sums must
-    # be summed atomically (see diehlsim.models.network._summing_codeobj_class)
+    # be summed atomically (see diehlsim.models.input_synapses._summing_codeobj_class)
     normalise_sum = code_object_source(build, "normalise_sum").read_text()
     assert "_brian_atomicAdd(&_ptr_array_excitatory_colsum" in normalise_sum
     main = (build / "main.cu").read_text()

@@ -14,7 +14,8 @@ from brian2 import ms
 from diehlsim import datasets
 from diehlsim.devices.project import run_argument_table
 from diehlsim.errors import ConfigurationError
-from diehlsim.models.network import delay_steps, initial_state
+from diehlsim.models.input_synapses import delay_steps
+from diehlsim.models.network import initial_state
 from diehlsim.models.parameters import default_parameters
 from diehlsim.simulation import Simulator
 

@@ -72,7 +72,8 @@ def run_argument_table(sim) -> list[dict]:
     from brian2 import TimedArray
     from brian2.units.fundamentalunits import get_unit
 
-    from diehlsim.models.network import INPUT_SYNAPSES, initial_state
+    from diehlsim.models.input_synapses import INPUT_SYNAPSES
+    from diehlsim.models.network import initial_state
 
     stimulus = np.zeros((sim.slots, sim.params.n_input))
     state = initial_state(sim.params, 0)
@@ -118,7 +119,7 @@ def result_files(sim) -> dict:
     monitors (raw arrays)."""
     from diehlsim.models.state import carried_rows
 
-    from diehlsim.models.network import INPUT_SYNAPSES
+    from diehlsim.models.input_synapses import INPUT_SYNAPSES
 
     wanted = {}
     split = sim.model.input_split

@@ -15,7 +15,7 @@ import numpy as np
 from brian2 import Synapses
 
 from diehlsim.models import components
-from diehlsim.models.network import _summing_codeobj_class
+from diehlsim.models.input_synapses import _summing_codeobj_class
 
 # Added to the layer's equations; the layer sets ``crossed`` (1 where v reached the
 # threshold) before these run, and reads ``n_higher`` after them.

@@ -24,7 +24,8 @@ from diehlsim.models.controller import ProtocolParameters
 from diehlsim.models.encoding import INPUT_TRANSFORMS as ENCODING_TRANSFORMS
 from diehlsim.models.excitatory import ExcitatoryParameters
 from diehlsim.models.inhibitory import InhibitoryParameters
-from diehlsim.models.network import INPUT_LAYOUTS, ConnectionParameters
+from diehlsim.models.input_synapses import INPUT_LAYOUTS
+from diehlsim.models.network import ConnectionParameters
 from diehlsim.models.recurrent import RecurrentParameters
 from diehlsim.models.units import UNIT_BY_NAME, parse_quantity, unit_of
 
