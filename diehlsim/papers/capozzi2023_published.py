@@ -85,7 +85,8 @@ def _train_or_reuse(run_dir: Path, dataset: str, neurons: int, train_images, opt
     if not options.force and api.training_finished(run_dir):
         print(f"reusing the finished training run in {run_dir}")
         params, settings = runs.load_config(run_dir)
-        return api.simulator_for_run(params, settings)
+        return api.simulator_for_run(params, settings,
+                                     delays=runs.load_state(run_dir).delays)
     if not options.force and (run_dir / "config.json").exists():
         print(f"continuing the interrupted training run in {run_dir}")
         return _finish(run_dir, api.resume(run_dir, progress=options.progress))

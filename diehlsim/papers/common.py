@@ -91,7 +91,7 @@ def train_or_reuse(run_dir: Path, dataset: str, neurons: int, train_images: int 
         print(f"continuing the interrupted training run in {run_dir}")
         return api.resume(run_dir, progress=options.progress).simulator
     print(f"reusing the finished training run in {run_dir}")
-    return api.simulator_for_run(params, settings)
+    return api.simulator_for_run(params, settings, delays=runs.load_state(run_dir).delays)
 
 
 def _check_same_run(run_dir, params, settings, dataset, neurons, train_images, options) -> None:
