@@ -21,13 +21,13 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def run_worker(script, *args: str) -> dict:
+def run_worker(script, *args: str, python: str | None = None) -> dict:
     """Run ``python script args`` in its own process (one standalone device, a clean memory
     reading) and return the JSON object its last line prints; RuntimeError with the end of
-    its standard error when it fails."""
+    its standard error when it fails. ``python`` is another interpreter (default: this one)."""
     env = dict(os.environ)
     env.setdefault("DIEHLSIM_DATA", str(DEFAULT_DATA))
-    proc = subprocess.run([sys.executable, str(script), *args], capture_output=True,
+    proc = subprocess.run([python or sys.executable, str(script), *args], capture_output=True,
                           text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"{Path(script).name} {' '.join(args)} failed:\n"

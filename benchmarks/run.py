@@ -135,8 +135,15 @@ def _memory() -> dict:
     return {"peak_rss_python_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+#: BindsNET's two modes as its MNIST examples ship them (batch, ms per image at dt 1 ms), and
+#: the batched mode for the same 250 ms as the one-image mode.
+BINDSNET_MODES = ((1, 250), (32, 100), (32, 250))
+#: Timed images per BindsNET mode: one batch more runs untimed first.
+BINDSNET_IMAGES = {1: 40, 32: 256}
+
+
 def plan(sizes, train_images, include_runtime, include_reference, threads_list,
-         layouts=("one",)) -> list[dict]:
+         layouts=("one",), bindsnet_python=None) -> list[dict]:
     configs = []
     for n in sizes:
         k = max(20, int(train_images * min(1.0, 400 / n)))
@@ -152,6 +159,11 @@ def plan(sizes, train_images, include_runtime, include_reference, threads_list,
             # 30 images: with 10, two runs at 100 neurons measured 377 and 497 ms per image
             configs.append({"kind": "reference", "device": "runtime", "neurons": n,
                             "train_images": 30})
+        if bindsnet_python and n <= 400:
+            configs += [{"kind": "bindsnet", "device": "cpu", "neurons": n, "threads": 1,
+                         "batch": batch, "time_ms": time_ms,
+                         "train_images": BINDSNET_IMAGES[batch] + batch,
+                         "python": bindsnet_python} for batch, time_ms in BINDSNET_MODES]
     if _gpu_available():
         for n in sizes:
             configs.append({"kind": "diehlsim", "device": "cuda_standalone", "neurons": n,
@@ -171,9 +183,27 @@ def _gpu_available() -> bool:
 
 def run_config(config: dict) -> dict:
     try:
+        if config["kind"] == "bindsnet":
+            return {**config, **_bindsnet(config)}
         return run_worker(__file__, "--worker", json.dumps(config))
     except RuntimeError as exc:  # reported in its row; the other configurations still run
         return {**config, "error": str(exc).splitlines()[-1:]}
+
+
+def _bindsnet(config: dict) -> dict:
+    """BindsNET on the first training images, the ones diehlsim's rows train on, in its own
+    interpreter (benchmarks/bindsnet_worker.py)."""
+    from diehlsim import datasets
+
+    images, _ = datasets.load("mnist", "train")
+    with tempfile.TemporaryDirectory(prefix="bench-bindsnet-") as tmp:
+        path = Path(tmp) / "images.npy"
+        np.save(path, images[: config["train_images"]])
+        worker_config = {k: config[k] for k in ("neurons", "batch", "time_ms")}
+        out = run_worker(Path(__file__).with_name("bindsnet_worker.py"),
+                         json.dumps({**worker_config, "images_path": str(path)}),
+                         python=config["python"])
+    return {**out, "cpu": cpu_model()}
 
 
 def machine() -> dict:
@@ -194,6 +224,9 @@ def main(argv=None) -> int:
                         help="OpenMP thread counts to measure (0 = no OpenMP)")
     parser.add_argument("--layouts", nargs="+", default=["one"],
                         help="input synapse layouts to measure (conn.input_layout)")
+    parser.add_argument("--bindsnet-python", metavar="PYTHON",
+                        help="an interpreter with bindsnet and torch: BindsNET's "
+                             "DiehlAndCook2015 is measured in the same run (100 and 400 neurons)")
     parser.add_argument("--no-runtime", action="store_true")
     parser.add_argument("--no-reference", action="store_true")
     parser.add_argument("--report-only", action="store_true",
@@ -207,7 +240,8 @@ def main(argv=None) -> int:
         return 0
     results = []
     for config in plan(args.sizes, args.train_images, not args.no_runtime,
-                       not args.no_reference, args.threads, args.layouts):
+                       not args.no_reference, args.threads, args.layouts,
+                       args.bindsnet_python):
         print("running", config, file=sys.stderr, flush=True)
         result = run_config(config)
         print("  ->", result, file=sys.stderr, flush=True)
@@ -259,8 +293,8 @@ def write_report(report: dict) -> None:
             continue
         long_run = {phase: long_run_ms_per_image(r, phase) for phase in ("train", "test")}
         layout = r.get("layout", "one") if r["kind"] == "diehlsim" else ""
-        lines.append(f"| {r.get('cpu', cpu)} | " + " | ".join(_cell(r.get(k)) for k in (
-            "kind", "device", "threads")) + f" | {layout} | " + " | ".join(
+        lines.append(f"| {r.get('cpu', cpu)} | {protocol(r)} | " + " | ".join(
+            _cell(r.get(k)) for k in ("device", "threads")) + f" | {layout} | " + " | ".join(
             _cell(r.get(k)) for k in ("neurons", "train_images", "build_s",
             "train_ms_per_image", "test_ms_per_image", "train_run_ms_per_image",
             "test_run_ms_per_image")) + " | " + " | ".join(
@@ -268,7 +302,7 @@ def write_report(report: dict) -> None:
             _cell(r.get(k)) for k in ("exc_spikes_per_image", "input_spikes_per_image",
                                       "synaptic_events_per_image", "peak_rss_simulation_mb",
                                       "peak_rss_python_mb")) + " |")
-    lines += ["", *speedups(rows), "", *projections(rows, cpu), "",
+    lines += ["", *speedups(rows), "", *against_bindsnet(rows), "", *projections(rows, cpu), "",
               "![ms per image vs neurons](benchmarks.png)", "",
               "Where the time goes (a profile of the generated code) and what was optimised: "
               "`docs/performance.md`.", ""]
@@ -351,6 +385,37 @@ def speedups(rows) -> list[str]:
     return out
 
 
+def protocol(row: dict) -> str:
+    """The protocol column: diehlsim, reference, or BindsNET's mode."""
+    if row["kind"] != "bindsnet":
+        return row["kind"]
+    return f"BindsNET, batch {row['batch']}, {row['time_ms']} ms at dt 1 ms"
+
+
+def against_bindsnet(rows) -> list[str]:
+    """diehlsim's training cost against BindsNET's, from rows of the same run."""
+    theirs = [r for r in rows if r["kind"] == "bindsnet" and "error" not in r]
+    if not theirs:
+        return []
+    out = ["## Against BindsNET (same run, same machine, same first training images)", "",
+           "BindsNET simulates its examples' protocol (dt 1 ms, no rest, no "
+           "re-presentation); diehlsim simulates Diehl & Cook's (350 ms + 150 ms rest at dt "
+           "0.5 ms, 1,000 steps per image, silent images presented again), so BindsNET does "
+           "fewer steps per image. Ratios are BindsNET's ms/image over diehlsim's whole-chunk "
+           "training ms/image (one core each; diehlsim without OpenMP).", ""]
+    for ref in theirs:
+        for r in rows:
+            if (r["kind"] == "diehlsim" and r["device"] == "cpp_standalone"
+                    and r["neurons"] == ref["neurons"] and not r.get("threads")
+                    and "error" not in r):
+                ratio = ref["train_ms_per_image"] / r["train_ms_per_image"]
+                out.append(f"- {r['neurons']} neurons, {protocol(ref)}: diehlsim "
+                           f"({r.get('layout', 'one')} input layout) {ratio:.1f}x faster "
+                           f"({r['train_ms_per_image']:.3g} vs "
+                           f"{ref['train_ms_per_image']:.3g} ms/image)")
+    return out
+
+
 def plot(rows) -> None:
     import matplotlib
 
@@ -364,8 +429,8 @@ def plot(rows) -> None:
     for r in rows:
         if "error" in r:
             continue
-        label = f"{r['kind']} {r['device']}" + (f" {r['threads']} threads"
-                                               if r.get("threads") else "")
+        label = f"{protocol(r)} {r['device']}" + (f" {r['threads']} threads"
+                                                 if r.get("threads") else "")
         series.setdefault(label + " train", []).append((r["neurons"], r["train_ms_per_image"]))
         if r.get("train_run_ms_per_image") and r["device"] != "runtime":
             series.setdefault(label + " train, in run", []).append(
