@@ -136,3 +136,52 @@ def test_the_split_objects_compile_with_nvcc_for_cuda(compile_cuda_objects):
                                     "normalise_sum_d1", "normalise_scale_d1"), n_exc=3,
                                    overrides=SPLIT_BUILD, seed=SEED)
     assert all(o.is_file() for o in objects)
+
+
+# -- the default layout by size and device -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("n_exc", "device", "layout"), [
+    (100, "cpp_standalone", "one"), (1599, "cpp_standalone", "one"),
+    (1600, "cpp_standalone", "by-delay"), (6400, "cpp_standalone", "by-delay"),
+    (6400, "cuda_standalone", "one"), (6400, "runtime", "one")])
+def test_the_default_layout_splits_large_cpu_builds_only(n_exc, device, layout):
+    from diehlsim.devices import default_input_layout
+
+    assert default_input_layout(n_exc, device) == layout
+
+
+def test_a_default_layout_for_an_unknown_device_is_refused():
+    from diehlsim.devices import default_input_layout
+
+    with pytest.raises(ConfigurationError, match="unknown device 'cpu'"):
+        default_input_layout(1600, "cpu")
+
+
+def test_a_run_records_its_default_layout_and_a_chosen_one_wins(tmp_path, monkeypatch):
+    from diehlsim import runs
+    from diehlsim.api import training
+
+    monkeypatch.setattr(training, "_continue_training", lambda *args: None)
+    monkeypatch.setattr(training, "_check_memory", lambda params: None)
+    layouts = {}
+    for name, n_exc, overrides in (("small", 8, None), ("large", 1600, None),
+                                   ("chosen", 1600, {"conn__input_layout": "one"})):
+        training.train(tmp_path / name, "mnist-sample", n_exc, train_samples=2,
+                       device="cpp_standalone", progress=False, overrides=overrides)
+        layouts[name] = runs.load_config(tmp_path / name)[0].conn.input_layout
+    assert layouts == {"small": "one", "large": "by-delay", "chosen": "one"}
+
+
+def test_a_sweep_point_gets_the_default_layout_of_its_size_unless_told():
+    from diehlsim import api
+    from diehlsim.api.sweep_points import points_of, resolve
+
+    spec = api.sweep_spec_from_dict({
+        "base": {"dataset": "mnist-sample", "train_samples": 2, "device": "cpp_standalone"},
+        "grid": {"neurons": [100, 1600]}, "seeds": [0]})
+    assert [resolve(p)[0].conn.input_layout for p in points_of(spec)] == ["one", "by-delay"]
+    told = api.sweep_spec_from_dict({
+        "base": {"dataset": "mnist-sample", "train_samples": 2, "device": "cpp_standalone",
+                 "neurons": 1600}, "grid": {"conn.input_layout": ["one"]}, "seeds": [0]})
+    assert [resolve(p)[0].conn.input_layout for p in points_of(told)] == ["one"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import have_same_dimensions, ms
 
+from diehlsim.devices import default_input_layout
 from diehlsim.errors import ConfigurationError
 from diehlsim.models import components, monitors
 from diehlsim.models.network import state_table
@@ -66,6 +67,21 @@ def model_overrides(stdp_rule: str = "triplet", *, stdp_params=(), lockout_ms=No
                 f"--param {assignment!r} sets {key.replace('__', '.')}, which another option "
                 f"(or an earlier --param) already sets; give it once")
         overrides[key] = value
+    return overrides
+
+
+LAYOUT_OVERRIDE = "conn__input_layout"
+
+
+def with_default_layout(overrides: dict | None, n_exc, device: str) -> dict:
+    """``overrides`` with the size's and device's default input layout
+    (:func:`diehlsim.devices.default_input_layout`) when they choose none. The default
+    ``one`` adds nothing, so the configurations of such runs stay as they were."""
+    overrides = dict(overrides or {})
+    if LAYOUT_OVERRIDE not in overrides:
+        layout = default_input_layout(n_exc, device)
+        if layout != "one":
+            overrides[LAYOUT_OVERRIDE] = layout
     return overrides
 
 

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from diehlsim import datasets, io, run_traces, runs
+from diehlsim.api.options import with_default_layout
 from diehlsim.devices import cuda, default_slots, project
 from diehlsim.errors import ConfigurationError, ToolchainError
 from diehlsim.models.network import initial_state
@@ -21,8 +22,9 @@ def build(out, device: str = "cpp_standalone", n_exc: int = 100,
     """Write the standalone project for ``n_exc`` neurons into ``out`` (and compile it),
     ``slots`` presentation slots per run of its binary (default
     :func:`diehlsim.devices.default_slots` of ``n_exc``). Input synapses split by delay
-    (``conn.input_layout = "by-delay"``) are built for the delays of ``seed``'s initial
-    state."""
+    (``conn.input_layout = "by-delay"``, the cpp_standalone default from 1600 neurons:
+    :func:`diehlsim.devices.default_input_layout`) are built for the delays of ``seed``'s
+    initial state."""
     slots = default_slots(n_exc) if slots is None else slots
     if device not in project.BUILD_DEVICES:
         raise ConfigurationError(
@@ -45,7 +47,7 @@ def build(out, device: str = "cpp_standalone", n_exc: int = 100,
     if not compile:
         (out / "main").unlink(missing_ok=True)  # an older binary would not match the sources
     params = default_parameters(int(n_exc), stdp_rule=stdp_rule, pixels=int(input_size),
-                                **(overrides or {}))
+                                **with_default_layout(overrides, n_exc, device))
     options = {"portable": bool(portable)}
     if device == "cuda_standalone":
         options.update(compute_capability=compute_capability or cuda.DEFAULT_COMPUTE_CAPABILITY,

@@ -9,7 +9,7 @@ import re
 
 from diehlsim import datasets
 from diehlsim.analysis import readouts
-from diehlsim.api.options import model_overrides
+from diehlsim.api.options import model_overrides, with_default_layout
 from diehlsim.api.sweep_spec import AXIS_OPTIONS, BASE_OPTIONS, STDP_PREFIX, SweepSpec, option_value
 from diehlsim.api.training import _check_request, _total_images, input_size_of
 from diehlsim.datasets.split import validation_split
@@ -87,6 +87,9 @@ def resolve(point: dict):
     neurons = options.get("neurons")
     if neurons is None or "dataset" not in options:
         raise ConfigurationError("a sweep needs a dataset and neurons (in base or the grid)")
+    _check_request(neurons, point["seed"], options["threads"], options["chunk"])
+    check_device(options["device"])
+    overrides = with_default_layout(overrides, neurons, options["device"])
     params = default_parameters(neurons, stdp_rule=options["stdp"],
                                 pixels=input_size_of(options["dataset"]), **overrides)
     epochs = None if options.get("train_samples") is not None else options.get("epochs")
@@ -107,9 +110,8 @@ def check_spec(spec: SweepSpec, data_dir=None, data: bool = True) -> list[dict]:
     labels_of = {}
     seen = {}
     for point in points:
-        params, kwargs = resolve(point)  # unknown parameters and wrong units fail here
-        check_device(kwargs["device"])
-        _check_request(kwargs["n_exc"], kwargs["seed"], kwargs["threads"], kwargs["slots"])
+        # unknown parameters, wrong units, devices and sizes fail here
+        params, kwargs = resolve(point)
         dataset = kwargs["dataset"]
         if data:
             if dataset not in labels_of:

@@ -12,7 +12,7 @@ import numpy as np
 from diehlsim import datasets, devices, io, run_traces, runs
 from diehlsim.devices import DEFAULT_SLOTS, check_device, default_slots
 from diehlsim.errors import ConfigurationError, RunDirectoryError
-from diehlsim.api.options import monitor_request
+from diehlsim.api.options import monitor_request, with_default_layout
 from diehlsim.api.data import (
     ARRAYS,
     TrainingData,
@@ -106,6 +106,9 @@ def train(run_dir, dataset="mnist", n_exc: int = 100, *, epochs: float | None = 
 
     ``slots``: presentation slots per compiled run (a chunk, also the checkpoint interval);
     by default :func:`diehlsim.devices.default_slots` of ``n_exc`` (250 up to 1600 neurons).
+    The input synapses are split by delay from 1600 neurons on cpp_standalone
+    (:func:`diehlsim.devices.default_input_layout`) unless ``overrides`` choose
+    ``conn__input_layout``; a ``simulator`` handed in must be built with the same layout.
     """
     _check_request(n_exc, seed, threads, 1 if slots is None else slots)
     slots = default_slots(n_exc) if slots is None else slots
@@ -113,7 +116,7 @@ def train(run_dir, dataset="mnist", n_exc: int = 100, *, epochs: float | None = 
     data = _training_data(dataset, data_dir, validation, validation_seed)
     test_arrays = _own_arrays(test, "test", data.n_input) if test is not None else None
     params = default_parameters(int(n_exc), stdp_rule=stdp_rule, pixels=data.n_input,
-                                **(overrides or {}))
+                                **with_default_layout(overrides, n_exc, device))
     _check_memory(params)
     request = monitor_request(params, monitor, monitor_neurons, monitor_presentations)
     check_simulator_monitors(simulator, request)

@@ -51,6 +51,24 @@ def default_slots(n_exc: int) -> int:
     return DEFAULT_SLOTS * -(-neurons // SLOTS_NEURONS)
 
 
+#: From this many excitatory neurons, cpp_standalone builds hold the input synapses by
+#: delay by default (measured crossover: docs/performance.md, "Input layout").
+BY_DELAY_NEURONS = 1600
+
+
+def default_input_layout(n_exc: int, device_name: str) -> str:
+    """The input-synapse layout (``conn.input_layout``) a run gets when none is given:
+    ``by-delay`` for cpp_standalone from :data:`BY_DELAY_NEURONS` neurons, where one
+    homogeneous-delay object per delay step beats Brian2's heterogeneous-delay queue on the
+    CPU; ``one`` object elsewhere. Smaller networks lose to the split's 21 code objects per
+    step; on CUDA each object is its own kernel launch per step and nothing is measured yet,
+    and the runtime device is not where speed is wanted."""
+    check_device(device_name)
+    if device_name == "cpp_standalone" and int(n_exc) >= BY_DELAY_NEURONS:
+        return "by-delay"
+    return "one"
+
+
 def check_device(device_name: str) -> None:
     if device_name not in DEVICES:
         raise ConfigurationError(

@@ -5,6 +5,7 @@ object per delay step (``conn.input_layout = "by-delay"``, :class:`InputSplit`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,20 +63,39 @@ def delay_steps(delays, dt) -> np.ndarray:
 
 
 def _summing_codeobj_class():
-    """Code object class for ``colsum_post += w`` over all synapses.
+    """Code object class for a Synapses ``run_regularly`` that adds into the postsynaptic
+    neuron (``colsum_post += w`` over all synapses).
 
-    brian2cuda runs a Synapses ``run_regularly`` with one thread per synapse and, unlike
-    its on_pre/on_post code, without atomic operations, so the many synapses of a neuron
-    would race on ``colsum_post``. On cuda_standalone its atomics code object makes the
-    additions atomic; every other device keeps its default (``None``).
+    Neither device's template for it guards the additions: brian2cuda runs it one thread
+    per synapse without atomics (unlike its on_pre/on_post code), and cpp_standalone with
+    OpenMP shares the synapses between the threads, so the synapses of one neuron race on
+    its sum and additions are lost. On cuda_standalone brian2cuda's atomics code object makes
+    them atomic; on cpp_standalone with more than one OpenMP thread a code object with
+    diehlsim's one-thread template (``models/templates/stateupdate.cpp``) runs the loop; any
+    other device keeps its default (``None``), and so builds the same code as before.
     """
-    from brian2 import get_device
+    from brian2 import get_device, prefs
 
-    if type(get_device()).__name__ != "CUDAStandaloneDevice":
-        return None
-    from brian2cuda.codeobject import CUDAStandaloneAtomicsCodeObject
+    device_kind = type(get_device()).__name__
+    if device_kind == "CUDAStandaloneDevice":
+        from brian2cuda.codeobject import CUDAStandaloneAtomicsCodeObject
 
-    return CUDAStandaloneAtomicsCodeObject
+        return CUDAStandaloneAtomicsCodeObject
+    if device_kind == "CPPStandaloneDevice" and prefs.devices.cpp_standalone.openmp_threads > 1:
+        return _one_thread_codeobj_class()
+    return None
+
+
+@functools.cache
+def _one_thread_codeobj_class():
+    from brian2.devices.cpp_standalone.codeobject import CPPStandaloneCodeObject
+
+    class OneThreadCodeObject(CPPStandaloneCodeObject):
+        """cpp_standalone code whose ``stateupdate`` loop runs on one OpenMP thread."""
+
+        templater = CPPStandaloneCodeObject.templater.derive("diehlsim.models")
+
+    return OneThreadCodeObject
 
 
 def input_synapses(params, inputs, exc, rule, rule_params) -> Synapses:
