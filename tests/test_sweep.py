@@ -108,7 +108,7 @@ def test_bad_grids_are_refused_before_anything_runs(tmp_path, grid, message):
     ({"seeds": "0,0"}, "more than once"),
     ({"seeds": "a-b"}, "not whole numbers"),
     ({"base": {**BASE, "validation": 5}}, "fewer images than the 10 classes"),
-    ({"base": {**BASE, "neurons": 0}}, "excitatory neurons must be a positive"),
+    ({"base": {**BASE, "neurons": 0}}, "number of excitatory neurons,? must be a positive"),
     ({"base": {**BASE, "cores": 3}}, "unknown base option"),
     ({"baseline": {"conn.w_inh_exc": "99"}}, "not one of the grid's values"),
     ({"select": "nothing"}, "nothing"),
