@@ -371,17 +371,27 @@ def projections(rows, cpu: str) -> list[str]:
     return out
 
 
+def _ratios_to(ref: dict, rows, keep=lambda row: True):
+    """(row, ratio) for diehlsim's rows of ref's size that keep accepts: ref's training
+    ms/image over the row's."""
+    for r in rows:
+        if (r["kind"] == "diehlsim" and r["neurons"] == ref["neurons"] and "error" not in r
+                and keep(r)):
+            yield r, ref["train_ms_per_image"] / r["train_ms_per_image"]
+
+
+def _plain_cpp(row: dict) -> bool:
+    return row["device"] == "cpp_standalone" and not row.get("threads")
+
+
 def speedups(rows) -> list[str]:
     out = ["## Speed-up over the Python-loop reference (same run, same machine)", ""]
     for ref in (r for r in rows if r["kind"] == "reference" and "error" not in r):
-        for r in rows:
-            if (r["kind"] == "diehlsim" and r["neurons"] == ref["neurons"]
-                    and "error" not in r):
-                ratio = ref["train_ms_per_image"] / r["train_ms_per_image"]
-                out.append(f"- {r['neurons']} neurons, {r['device']} "
-                           f"(threads {r.get('threads', 0)}): {ratio:.1f}x faster training "
-                           f"({r['train_ms_per_image']:.1f} vs {ref['train_ms_per_image']:.0f} "
-                           f"ms/image)")
+        for r, ratio in _ratios_to(ref, rows):
+            out.append(f"- {r['neurons']} neurons, {r['device']} "
+                       f"(threads {r.get('threads', 0)}): {ratio:.1f}x faster training "
+                       f"({r['train_ms_per_image']:.1f} vs {ref['train_ms_per_image']:.0f} "
+                       f"ms/image)")
     return out
 
 
@@ -404,15 +414,11 @@ def against_bindsnet(rows) -> list[str]:
            "fewer steps per image. Ratios are BindsNET's ms/image over diehlsim's whole-chunk "
            "training ms/image (one core each; diehlsim without OpenMP).", ""]
     for ref in theirs:
-        for r in rows:
-            if (r["kind"] == "diehlsim" and r["device"] == "cpp_standalone"
-                    and r["neurons"] == ref["neurons"] and not r.get("threads")
-                    and "error" not in r):
-                ratio = ref["train_ms_per_image"] / r["train_ms_per_image"]
-                out.append(f"- {r['neurons']} neurons, {protocol(ref)}: diehlsim "
-                           f"({r.get('layout', 'one')} input layout) {ratio:.1f}x faster "
-                           f"({r['train_ms_per_image']:.3g} vs "
-                           f"{ref['train_ms_per_image']:.3g} ms/image)")
+        for r, ratio in _ratios_to(ref, rows, _plain_cpp):
+            out.append(f"- {r['neurons']} neurons, {protocol(ref)}: diehlsim "
+                       f"({r.get('layout', 'one')} input layout) {ratio:.1f}x faster "
+                       f"({r['train_ms_per_image']:.3g} vs "
+                       f"{ref['train_ms_per_image']:.3g} ms/image)")
     return out
 
 

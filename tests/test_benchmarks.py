@@ -112,3 +112,24 @@ def test_long_run_cost_spreads_the_measured_start_up_over_a_default_chunk():
     assert run.projected_hours(row) == {"train_images": 900_000,
                                         "one_core_h": pytest.approx(hours)}
     assert run.projected_hours({**row, "neurons": 500}) is None  # not a size of the paper
+
+
+def test_ratios_compare_rows_of_one_size_and_bindsnet_only_with_plain_cpp_standalone():
+    run = _module("run")
+    rows = [
+        {"kind": "reference", "neurons": 100, "train_ms_per_image": 300.0},
+        {"kind": "bindsnet", "neurons": 100, "batch": 32, "time_ms": 250,
+         "train_ms_per_image": 9.0},
+        {"kind": "diehlsim", "device": "cpp_standalone", "threads": 0, "layout": "one",
+         "neurons": 100, "train_ms_per_image": 3.0},
+        {"kind": "diehlsim", "device": "cpp_standalone", "threads": 2, "layout": "one",
+         "neurons": 100, "train_ms_per_image": 30.0},
+        {"kind": "diehlsim", "device": "runtime", "neurons": 100, "train_ms_per_image": 60.0},
+        {"kind": "diehlsim", "device": "cpp_standalone", "threads": 0, "neurons": 400,
+         "train_ms_per_image": 10.0},
+        {"kind": "diehlsim", "device": "cpp_standalone", "neurons": 100, "error": "failed"},
+    ]
+    reference = [line for line in run.speedups(rows) if line.startswith("- ")]
+    assert [line.split(": ")[1].split("x")[0] for line in reference] == ["100.0", "10.0", "5.0"]
+    bindsnet = [line for line in run.against_bindsnet(rows) if line.startswith("- ")]
+    assert len(bindsnet) == 1 and "3.0x faster (3 vs 9 ms/image)" in bindsnet[0]
