@@ -11,14 +11,31 @@ DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo (platform.processor() is often empty)."""
+    """The CPU as /proc/cpuinfo names it, with its family, model and widest x86 vector unit
+    (two hosts both called "AMD EPYC" can be Zen 3 with AVX2 or Zen 4 with AVX-512, and their
+    timings differ); platform.processor() where there is no /proc/cpuinfo."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        return describe_cpu(Path("/proc/cpuinfo").read_text())
     except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+        return platform.processor() or "unknown CPU"
+
+
+def describe_cpu(cpuinfo: str) -> str:
+    """"name, family F model M, ISA" from the first processor block of a /proc/cpuinfo text;
+    the parts the text lacks are left out."""
+    fields = {}
+    for line in cpuinfo.split("\n\n", 1)[0].splitlines():
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    parts = [fields.get("model name") or "unknown CPU"]
+    if "cpu family" in fields and "model" in fields:
+        parts.append(f"family {fields['cpu family']} model {fields['model']}")
+    flags = set(fields.get("flags", "").split())
+    widest = next((name for flag, name in _VECTOR_UNITS if flag in flags), None)
+    return ", ".join(parts + ([widest] if widest else []))
+
+
+_VECTOR_UNITS = (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sse2", "SSE2"))
 
 
 def run_worker(script, *args: str, python: str | None = None) -> dict:

@@ -133,3 +133,14 @@ def test_ratios_compare_rows_of_one_size_and_bindsnet_only_with_plain_cpp_standa
     assert [line.split(": ")[1].split("x")[0] for line in reference] == ["100.0", "10.0", "5.0"]
     bindsnet = [line for line in run.against_bindsnet(rows) if line.startswith("- ")]
     assert len(bindsnet) == 1 and "3.0x faster (3 vs 9 ms/image)" in bindsnet[0]
+
+
+def test_cpu_description_names_family_model_and_widest_vector_unit():
+    machine = _module("machine")
+    zen4 = ("processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\n"
+            "model name\t: AMD EPYC\nflags\t\t: fpu sse2 avx avx2 fma avx512f avx512ifma\n\n"
+            "processor\t: 1\nmodel name\t: another CPU\n")
+    assert machine.describe_cpu(zen4) == "AMD EPYC, family 25 model 17, AVX-512"
+    zen3 = zen4.replace("model\t\t: 17", "model\t\t: 1").replace(" avx512f avx512ifma", "")
+    assert machine.describe_cpu(zen3) == "AMD EPYC, family 25 model 1, AVX2"
+    assert machine.describe_cpu("model name\t: Some ARM core\n") == "Some ARM core"
