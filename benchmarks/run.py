@@ -389,10 +389,16 @@ def speedups(rows) -> list[str]:
     for ref in (r for r in rows if r["kind"] == "reference" and "error" not in r):
         for r, ratio in _ratios_to(ref, rows):
             out.append(f"- {r['neurons']} neurons, {r['device']} "
-                       f"(threads {r.get('threads', 0)}): {ratio:.1f}x faster training "
+                       f"(threads {r.get('threads', 0)}, {r.get('layout', 'one')} input "
+                       f"layout): {ratio:.1f}x faster training "
                        f"({r['train_ms_per_image']:.1f} vs {ref['train_ms_per_image']:.0f} "
                        f"ms/image)")
     return out
+
+
+def _faster(ratio: float) -> str:
+    """A ratio of times as "N.Nx faster" or, below 1, "N.Nx slower"."""
+    return f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
 
 
 def protocol(row: dict) -> str:
@@ -416,7 +422,7 @@ def against_bindsnet(rows) -> list[str]:
     for ref in theirs:
         for r, ratio in _ratios_to(ref, rows, _plain_cpp):
             out.append(f"- {r['neurons']} neurons, {protocol(ref)}: diehlsim "
-                       f"({r.get('layout', 'one')} input layout) {ratio:.1f}x faster "
+                       f"({r.get('layout', 'one')} input layout) {_faster(ratio)} "
                        f"({r['train_ms_per_image']:.3g} vs "
                        f"{ref['train_ms_per_image']:.3g} ms/image)")
     return out

@@ -144,3 +144,9 @@ def test_cpu_description_names_family_model_and_widest_vector_unit():
     zen3 = zen4.replace("model\t\t: 17", "model\t\t: 1").replace(" avx512f avx512ifma", "")
     assert machine.describe_cpu(zen3) == "AMD EPYC, family 25 model 1, AVX2"
     assert machine.describe_cpu("model name\t: Some ARM core\n") == "Some ARM core"
+
+
+def test_a_ratio_below_one_reads_as_slower():
+    run = _module("run")
+    assert run._faster(2.5) == "2.5x faster"
+    assert run._faster(0.4) == "2.5x slower"
