@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 from brian2 import Network, TimedArray, defaultclock, get_device, second
 from brian2 import seed as brian_seed
+from brian2.codegen.cpp_prefs import get_compiler_and_args
 
 from diehlsim import devices
-from diehlsim.devices import DEFAULT_SLOTS, DEVICES, arguments, native
+from diehlsim.devices import DEFAULT_SLOTS, DEVICES, arguments, native, spike_queue
 from diehlsim.analysis.counts import counts_per_presentation
 from diehlsim.analysis.first_spike import first_spike_times
 from diehlsim.errors import ConfigurationError, SimulationError
@@ -87,6 +88,7 @@ class Simulator:
         self.standalone = device_name != "runtime"
         self.compile = bool(compile)  # standalone: False only writes the project
         self._device_options = dict(device_options or {})
+        spike_queue.choice(self._device_options)  # a wrong value fails before building
         self.monitors = monitors
         if monitors is not None:  # the traces' figure shows the input spikes beside them
             trace_monitors.check(monitors, build_state_table(params), params.n_exc)
@@ -133,8 +135,15 @@ class Simulator:
         dev.insert_code("main", devices.seed_code(self.device_name, seed_array))
         self.model.net.run(self.duration, profile=profile)
         self._compiled_objects = _object_names(self.model.net)
-        dev.build(directory=str(self.build_dir), compile=self.compile, run=False,
-                  with_output=False)
+        if self.device_name != "cpp_standalone":
+            dev.build(directory=str(self.build_dir), compile=self.compile, run=False,
+                      with_output=False)
+            return
+        dev.build(directory=str(self.build_dir), compile=False, run=False, with_output=False)
+        spike_queue.install(self.build_dir, self._device_options)
+        if self.compile:
+            compiler, _ = get_compiler_and_args()
+            dev.compile_source(str(self.build_dir), compiler, False, False)
 
     # -- running -------------------------------------------------------------------------
     def run_chunk(self, images: np.ndarray, state: NetworkState, *, learning: bool,
@@ -453,6 +462,8 @@ def default_build_name(params: NetworkParameters, device_name: str, slots: int,
     key = [described, device_name, slots, record_input or monitors is not None]
     if device_options:  # left out when empty: existing default projects keep their names
         key.append(device_options)
+    if device_name == "cpp_standalone":
+        key.append({"spike_queue": spike_queue.build_key(device_options)})
     if monitors is not None:  # left out when none, for the same reason
         key.append({"monitors": monitors.cache_key()})
     delays = check_layout_delays(params, delays)
