@@ -74,8 +74,10 @@ def _diehlsim(params, config, images, test_images) -> dict:
     build_dir = Path(tempfile.mkdtemp(prefix="bench-build-"))
     state = initial_state(params, 0)
     start = time.perf_counter()
+    options = {"spike_queue": config["spike_queue"]} if "spike_queue" in config else {}
     sim = Simulator(params, config["device"], slots=slots, build_dir=build_dir,
-                    threads=config.get("threads", 0), delays=state.delays)
+                    threads=config.get("threads", 0), delays=state.delays,
+                    device_options=options)
     build_s = time.perf_counter() - start
     if config["device"] == "runtime":
         # Cython compiles each code object the first time it runs (unless Brian2's cache has
@@ -143,15 +145,17 @@ BINDSNET_IMAGES = {1: 40, 32: 256}
 
 
 def plan(sizes, train_images, include_runtime, include_reference, threads_list,
-         layouts=("one",), bindsnet_python=None) -> list[dict]:
+         layouts=("one",), bindsnet_python=None, spike_queues=("grouped",)) -> list[dict]:
     configs = []
     for n in sizes:
         k = max(20, int(train_images * min(1.0, 400 / n)))
         for threads in threads_list:
             for layout in layouts:
-                configs.append({"kind": "diehlsim", "device": "cpp_standalone", "neurons": n,
-                                "threads": threads, "train_images": k, "test_images": k,
-                                **({} if layout == "one" else {"layout": layout})})
+                for queue in spike_queues:
+                    configs.append({"kind": "diehlsim", "device": "cpp_standalone",
+                                    "neurons": n, "threads": threads, "train_images": k,
+                                    "test_images": k, "spike_queue": queue,
+                                    **({} if layout == "one" else {"layout": layout})})
         if include_runtime and n <= 400:
             configs.append({"kind": "diehlsim", "device": "runtime", "neurons": n,
                             "train_images": 20, "test_images": 20})
@@ -224,6 +228,10 @@ def main(argv=None) -> int:
                         help="OpenMP thread counts to measure (0 = no OpenMP)")
     parser.add_argument("--layouts", nargs="+", default=["one"],
                         help="input synapse layouts to measure (conn.input_layout)")
+    parser.add_argument("--spike-queues", nargs="+", default=["grouped"],
+                        choices=["grouped", "brian2"],
+                        help="cpp_standalone spike queues to measure (device option "
+                             "spike_queue)")
     parser.add_argument("--bindsnet-python", metavar="PYTHON",
                         help="an interpreter with bindsnet and torch: BindsNET's "
                              "DiehlAndCook2015 is measured in the same run (100 and 400 neurons)")
@@ -241,7 +249,7 @@ def main(argv=None) -> int:
     results = []
     for config in plan(args.sizes, args.train_images, not args.no_runtime,
                        not args.no_reference, args.threads, args.layouts,
-                       args.bindsnet_python):
+                       args.bindsnet_python, args.spike_queues):
         print("running", config, file=sys.stderr, flush=True)
         result = run_config(config)
         print("  ->", result, file=sys.stderr, flush=True)
@@ -278,23 +286,24 @@ def write_report(report: dict) -> None:
              "cannot. *long run* is what a long run's full chunks cost per image: the network "
              "run plus the start-up measured here spread over a default chunk. The load "
              "average above says how busy the machine was.", "",
-             "| CPU | protocol | device | threads | input layout | neurons | images | build s | "
-             "train ms/image | test ms/image | train ms/image in run | test ms/image in run | "
+             "| CPU | protocol | device | threads | input layout | spike queue | neurons | "
+             "images | build s | train ms/image | test ms/image | train ms/image in run | test ms/image in run | "
              "train ms/image, long run | test ms/image, long run | "
              "exc spikes/image | input spikes/image (expected) | "
              "synaptic events/image | peak RSS simulation MB | peak RSS python MB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     cpu = report["machine"]["cpu"]  # results of older reports carry no CPU of their own
     for r in rows:
         if "error" in r:
             lines.append(f"| {r.get('cpu', cpu)} | {r['kind']} | {r['device']} | "
-                         f"{r.get('threads', '')} | {r.get('layout', 'one')} | {r['neurons']} "
-                         f"| failed: {r['error']} |")
+                         f"{r.get('threads', '')} | {r.get('layout', 'one')} | "
+                         f"{spike_queue(r)} | {r['neurons']} | failed: {r['error']} |")
             continue
         long_run = {phase: long_run_ms_per_image(r, phase) for phase in ("train", "test")}
         layout = r.get("layout", "one") if r["kind"] == "diehlsim" else ""
         lines.append(f"| {r.get('cpu', cpu)} | {protocol(r)} | " + " | ".join(
-            _cell(r.get(k)) for k in ("device", "threads")) + f" | {layout} | " + " | ".join(
+            _cell(r.get(k)) for k in ("device", "threads")) + f" | {layout} | "
+            f"{spike_queue(r)} | " + " | ".join(
             _cell(r.get(k)) for k in ("neurons", "train_images", "build_s",
             "train_ms_per_image", "test_ms_per_image", "train_run_ms_per_image",
             "test_run_ms_per_image")) + " | " + " | ".join(
@@ -302,7 +311,8 @@ def write_report(report: dict) -> None:
             _cell(r.get(k)) for k in ("exc_spikes_per_image", "input_spikes_per_image",
                                       "synaptic_events_per_image", "peak_rss_simulation_mb",
                                       "peak_rss_python_mb")) + " |")
-    lines += ["", *speedups(rows), "", *against_bindsnet(rows), "", *projections(rows, cpu), "",
+    lines += ["", *queue_ratios(rows), "", *speedups(rows), "", *against_bindsnet(rows), "",
+              *projections(rows, cpu), "",
               "![ms per image vs neurons](benchmarks.png)", "",
               "Where the time goes (a profile of the generated code) and what was optimised: "
               "`docs/performance.md`.", ""]
@@ -355,9 +365,9 @@ def projections(rows, cpu: str) -> list[str]:
            "(seeds, settings) at once through `diehlsim sweep`; its column assumes they do not "
            "slow each other down, which is not measured here (memory bandwidth is shared). "
            "No GPU has been measured, so there is no GPU column yet.", "",
-           "| neurons | input layout | training images (paper) | one run, one core, h | "
-           f"{PROJECTION_CORES} runs, one core, h | {PROJECTION_CORES} runs, "
-           f"{PROJECTION_CORES}-core machine, h |", "|---|---|---|---|---|---|"]
+           "| neurons | input layout | spike queue | training images (paper) | "
+           f"one run, one core, h | {PROJECTION_CORES} runs, one core, h | {PROJECTION_CORES} "
+           f"runs, {PROJECTION_CORES}-core machine, h |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         if "error" in r or r.get("threads") not in (0, None):
             continue
@@ -365,7 +375,7 @@ def projections(rows, cpu: str) -> list[str]:
         if projected is None:
             continue
         hours = projected["one_core_h"]
-        out.append(f"| {r['neurons']} | {r.get('layout', 'one')} | "
+        out.append(f"| {r['neurons']} | {r.get('layout', 'one')} | {spike_queue(r)} | "
                    f"{projected['train_images']:,} | {hours:.1f} | "
                    f"{PROJECTION_CORES * hours:.0f} | {hours:.1f} |")
     return out
@@ -390,10 +400,47 @@ def speedups(rows) -> list[str]:
         for r, ratio in _ratios_to(ref, rows):
             out.append(f"- {r['neurons']} neurons, {r['device']} "
                        f"(threads {r.get('threads', 0)}, {r.get('layout', 'one')} input "
-                       f"layout): {ratio:.1f}x faster training "
+                       f"layout, {spike_queue(r) or 'own'} spike queue): {ratio:.1f}x faster "
+                       f"training "
                        f"({r['train_ms_per_image']:.1f} vs {ref['train_ms_per_image']:.0f} "
                        f"ms/image)")
     return out
+
+
+def spike_queue(row: dict) -> str:
+    """The spike queue of a cpp_standalone row; rows measured before the device option
+    existed ran Brian2's."""
+    if row.get("kind") != "diehlsim" or row.get("device") != "cpp_standalone":
+        return ""
+    return row.get("spike_queue", "brian2")
+
+
+def queue_ratios(rows) -> list[str]:
+    """diehlsim's spike queue against Brian2's, for each configuration measured with both."""
+    brian2 = {_queue_pair_key(r): r for r in rows
+              if spike_queue(r) == "brian2" and "error" not in r}
+    out = []
+    for r in rows:
+        ref = brian2.get(_queue_pair_key(r))
+        if spike_queue(r) != "grouped" or "error" in r or ref is None:
+            continue
+        ratio = {k: ref[k] / r[k] for k in ("train_ms_per_image", "train_run_ms_per_image",
+                                             "test_ms_per_image")}
+        out.append(f"- {r['neurons']} neurons, {r.get('layout', 'one')} input layout, threads "
+                   f"{r.get('threads', 0)}: training {_faster(ratio['train_ms_per_image'])} "
+                   f"({r['train_ms_per_image']:.3g} vs {ref['train_ms_per_image']:.3g} "
+                   f"ms/image), in run {_faster(ratio['train_run_ms_per_image'])}, testing "
+                   f"{_faster(ratio['test_ms_per_image'])}")
+    if not out:
+        return []
+    return ["## The grouped spike queue against Brian2's (same run, same machine)", "",
+            "`spike_queue=grouped` (the default) pushes each source neuron's synapses as one "
+            "block per delay (`diehlsim/devices/spikequeue.h`); `brian2` is Brian2's own "
+            "queue. Both give bit-identical results.", "", *out]
+
+
+def _queue_pair_key(row: dict) -> tuple:
+    return (row.get("neurons"), row.get("layout", "one"), row.get("threads", 0))
 
 
 def _faster(ratio: float) -> str:
@@ -422,7 +469,8 @@ def against_bindsnet(rows) -> list[str]:
     for ref in theirs:
         for r, ratio in _ratios_to(ref, rows, _plain_cpp):
             out.append(f"- {r['neurons']} neurons, {protocol(ref)}: diehlsim "
-                       f"({r.get('layout', 'one')} input layout) {_faster(ratio)} "
+                       f"({r.get('layout', 'one')} input layout, {spike_queue(r)} spike "
+                       f"queue) {_faster(ratio)} "
                        f"({r['train_ms_per_image']:.3g} vs "
                        f"{ref['train_ms_per_image']:.3g} ms/image)")
     return out
