@@ -150,3 +150,27 @@ def test_a_ratio_below_one_reads_as_slower():
     run = _module("run")
     assert run._faster(2.5) == "2.5x faster"
     assert run._faster(0.4) == "2.5x slower"
+
+
+def test_queue_ratios_pair_rows_of_one_size_layout_and_thread_count():
+    run = _module("run")
+
+    def row(neurons, queue, train, layout="one", **extra):
+        return {"kind": "diehlsim", "device": "cpp_standalone", "threads": 0,
+                "neurons": neurons, "layout": layout, "spike_queue": queue,
+                "train_ms_per_image": train, "train_run_ms_per_image": train / 2,
+                "test_ms_per_image": train * 2, **extra}
+
+    rows = [row(400, "grouped", 7.0), row(400, "brian2", 10.5),
+            row(400, "grouped", 12.0, layout="by-delay"),  # no Brian2 row: no ratio
+            row(100, "brian2", 4.0), row(100, "grouped", 5.0),
+            {"kind": "diehlsim", "device": "cpp_standalone", "neurons": 1600,
+             "train_ms_per_image": 50.0}]  # an older row: Brian2's queue
+    lines = [line for line in run.queue_ratios(rows) if line.startswith("- ")]
+    assert lines == [
+        "- 400 neurons, one input layout, threads 0: training 1.5x faster (7 vs 10.5 "
+        "ms/image), in run 1.5x faster, testing 1.5x faster",
+        "- 100 neurons, one input layout, threads 0: training 1.2x slower (5 vs 4 ms/image), "
+        "in run 1.2x slower, testing 1.2x slower"]
+    assert run.spike_queue(rows[-1]) == "brian2"
+    assert run.spike_queue({"kind": "reference", "device": "runtime"}) == ""
