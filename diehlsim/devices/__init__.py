@@ -83,6 +83,20 @@ def march(options: dict) -> str:
     return str(options.get("march", "native"))
 
 
+#: Events ahead whose synapse arrays the input event code prefetches on cpp_standalone.
+DEFAULT_PREFETCH_DISTANCE = 16
+
+
+def prefetch_distance(options: dict) -> int:
+    """The ``prefetch_distance`` device option (0: no prefetch), checked."""
+    value = options.get("prefetch_distance", DEFAULT_PREFETCH_DISTANCE)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(
+            f"device option prefetch_distance={value!r} must be a whole number >= 0 (events "
+            f"ahead; 0 turns the prefetch off, {DEFAULT_PREFETCH_DISTANCE} is the default)")
+    return value
+
+
 def configure(device_name: str, build_dir: Path, *, threads: int = 0, compile: bool = True,
               options: dict | None = None):
     """Make ``device_name`` Brian2's device for a network built next, and return it."""
@@ -95,6 +109,7 @@ def configure(device_name: str, build_dir: Path, *, threads: int = 0, compile: b
     # main), and the chunk would look complete; the driver stops between chunks instead.
     prefs.core.stop_on_keyboard_interrupt = False
     native.use_vector_math(device_name == "cpp_standalone", march(options))
+    native.use_prefetch(prefetch_distance(options) if device_name == "cpp_standalone" else 0)
     if device_name == "runtime":
         set_device("runtime")
         prefs.codegen.target = "cython"

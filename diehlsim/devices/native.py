@@ -32,6 +32,8 @@ ALIAS_CHECKS_FLAG = "--param=vect-max-version-for-alias-checks=100"
 VECTOR_WIDTH_FLAG = "-mprefer-vector-width=512"
 PROJECT_FLAGS = (ALIAS_CHECKS_FLAG, VECTOR_WIDTH_FLAG)
 
+PREFETCH_MACRO = "DIEHLSIM_PREFETCH_DISTANCE"
+
 FTZ_DAZ_BITS = 0x8040
 _MARCH = re.compile(r"^-march=")
 
@@ -66,6 +68,19 @@ def use_vector_math(enabled: bool, march: str = "native") -> None:
     cpp.headers, cpp.include_dirs = headers, include_dirs
     cpp.extra_compile_args_gcc = compile_flags(
         list(cpp.extra_compile_args_gcc), vectorise=enabled, march=march)
+
+
+def use_prefetch(distance: int) -> None:
+    """Define ``DIEHLSIM_PREFETCH_DISTANCE`` for the generated C++ (0 leaves it undefined):
+    the input synapses' event code prefetches the arrays of the synapse that many events
+    ahead (``models/templates/prefetch/synapses.cpp``)."""
+    from brian2 import prefs
+
+    cpp = prefs.codegen.cpp
+    macros = [m for m in cpp.define_macros if m[0] != PREFETCH_MACRO]
+    if distance > 0:
+        macros.append((PREFETCH_MACRO, str(int(distance))))
+    cpp.define_macros = macros
 
 
 def flush_subnormals_code() -> str:
