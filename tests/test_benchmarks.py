@@ -174,3 +174,21 @@ def test_queue_ratios_pair_rows_of_one_size_layout_and_thread_count():
         "in run 1.2x slower, testing 1.2x slower"]
     assert run.spike_queue(rows[-1]) == "brian2"
     assert run.spike_queue({"kind": "reference", "device": "runtime"}) == ""
+
+
+def test_event_delivery_runs_each_variant_twice_in_both_orders_and_takes_medians(tmp_path):
+    delivery = _module("event_delivery")
+    runs = delivery.plan(["400:one", "6400:by-delay"], images=100, chunks=2,
+                         build_root=tmp_path)
+    names = list(delivery.VARIANTS)
+    assert [r["variant"] for r in runs[:6]] == names + names[::-1]
+    assert {r["images"] for r in runs if r["neurons"] == 6400} == {25}
+    rows = [{"neurons": 400, "layout": "one", "variant": "brian2 queue", "images": 100,
+             "in_run_ms_per_image": [10.0, 12.0], "wall_ms_per_image": [11.0, 13.0],
+             "state_sha256": "a"},
+            {"neurons": 400, "layout": "one", "variant": "brian2 queue", "images": 100,
+             "in_run_ms_per_image": [9.0, 30.0], "wall_ms_per_image": [10.0, 31.0],
+             "state_sha256": "a"}]
+    (summary,) = delivery.summarise(rows)
+    assert summary["in_run_ms_per_image"] == 11.0  # median of 9, 10, 12, 30
+    assert summary["chunks"] == 4 and summary["state_sha256"] == ["a"]
