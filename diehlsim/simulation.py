@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 from brian2 import Network, TimedArray, defaultclock, get_device, second
 from brian2 import seed as brian_seed
-from brian2.codegen.cpp_prefs import get_compiler_and_args
 
 from diehlsim import devices
 from diehlsim.devices import DEFAULT_SLOTS, DEVICES, arguments, native, spike_queue
@@ -135,15 +134,8 @@ class Simulator:
         dev.insert_code("main", devices.seed_code(self.device_name, seed_array))
         self.model.net.run(self.duration, profile=profile)
         self._compiled_objects = _object_names(self.model.net)
-        if self.device_name != "cpp_standalone":
-            dev.build(directory=str(self.build_dir), compile=self.compile, run=False,
-                      with_output=False)
-            return
-        dev.build(directory=str(self.build_dir), compile=False, run=False, with_output=False)
-        spike_queue.install(self.build_dir, self._device_options)
-        if self.compile:
-            compiler, _ = get_compiler_and_args()
-            dev.compile_source(str(self.build_dir), compiler, False, False)
+        devices.build_project(dev, self.device_name, self.build_dir, compile=self.compile,
+                              options=self._device_options)
 
     # -- running -------------------------------------------------------------------------
     def run_chunk(self, images: np.ndarray, state: NetworkState, *, learning: bool,

@@ -22,7 +22,7 @@ import shutil
 from importlib import metadata
 from pathlib import Path
 
-from diehlsim.devices import native
+from diehlsim.devices import native, spike_queue
 from diehlsim.errors import ConfigurationError, ToolchainError
 
 DEVICES = ("runtime", "cpp_standalone", "cuda_standalone")
@@ -127,6 +127,23 @@ def configure(device_name: str, build_dir: Path, *, threads: int = 0, compile: b
     set_device(device_name, build_on_run=False, directory=str(build_dir))
     prefs.devices.cpp_standalone.openmp_threads = int(threads)
     return get_device()
+
+
+def build_project(dev, device_name: str, build_dir: Path, *, compile: bool,
+                  options: dict) -> None:
+    """Write the standalone project of the network run so far into ``build_dir`` and,
+    with ``compile``, compile it; a cpp_standalone project gets the chosen spike queue
+    (:mod:`diehlsim.devices.spike_queue`) before it is compiled."""
+    if device_name != "cpp_standalone":
+        dev.build(directory=str(build_dir), compile=compile, run=False, with_output=False)
+        return
+    from brian2.codegen.cpp_prefs import get_compiler_and_args
+
+    dev.build(directory=str(build_dir), compile=False, run=False, with_output=False)
+    spike_queue.install(build_dir, options)
+    if compile:
+        compiler, _ = get_compiler_and_args()
+        dev.compile_source(str(build_dir), compiler, False, False)
 
 
 def check_cpp_toolchain() -> None:
