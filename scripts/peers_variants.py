@@ -31,11 +31,21 @@ METRICS = ("accuracy_all", "accuracy_proportion", "validation_accuracy_all",
            "validation_accuracy_proportion")
 
 
-def _activity(run: Path) -> tuple[float, float]:
+def _activity(run: Path, recorded: pd.DataFrame | None) -> tuple[float, float]:
     """Excitatory spikes in a test image's accepted presentation, and presentations per test
-    image (the accepted one and the repeats before it), both averaged over the test set."""
-    table = pd.read_csv(run / "test_presentations.csv")  # one row per test image
-    return float(table["spikes"].mean()), float((table["repeats"] + 1).mean())
+    image (the accepted one and the repeats before it), both averaged over the test set.
+
+    From the run's ``test_presentations.csv``; for a sweep kept in docs/runs/ without those
+    files, from the ``table_points.csv`` that the table wrote when the sweep was whole."""
+    path = run / "test_presentations.csv"
+    if path.exists():
+        table = pd.read_csv(path)  # one row per test image
+        return float(table["spikes"].mean()), float((table["repeats"] + 1).mean())
+    if recorded is not None and run.name in recorded.index:
+        row = recorded.loc[run.name]
+        return float(row["spikes_per_image"]), float(row["presentations_per_image"])
+    raise SystemExit(f"{run}: no test_presentations.csv, and no table_points.csv beside its "
+                     f"sweep lists the point; give the sweep directory the runs came from")
 
 
 def _paired(points: pd.DataFrame, axis: str, setting, baseline, metric: str) -> str:
@@ -53,6 +63,11 @@ def _points(sweep_dir: Path) -> pd.DataFrame:
     points = pd.read_csv(sweep_dir / "points.csv")
     points = points[points["status"] == "done"].copy()
     points["run"] = [sweep_dir / "runs" / name for name in points["point"]]
+    kept = sweep_dir / "table_points.csv"
+    recorded = pd.read_csv(kept).set_index("point") if kept.exists() else None
+    activity = [_activity(run, recorded) for run in points["run"]]
+    points["spikes_per_image"] = [a[0] for a in activity]
+    points["presentations_per_image"] = [a[1] for a in activity]
     return points
 
 
@@ -60,9 +75,6 @@ def table(sweep_dirs: list[Path], out: Path) -> str:
     """The table of one or more sweeps with the same axis; the first one's baseline."""
     sweep_dir = sweep_dirs[0]
     points = pd.concat([_points(d) for d in sweep_dirs], ignore_index=True)
-    activity = [_activity(run) for run in points["run"]]
-    points["spikes_per_image"] = [a[0] for a in activity]
-    points["presentations_per_image"] = [a[1] for a in activity]
     summary = pd.read_csv(sweep_dir / "summary.csv")
     axis = summary.columns[0]  # the sweep's one axis (the columns before "metric")
     if list(summary.columns).index("metric") != 1:

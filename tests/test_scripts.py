@@ -59,3 +59,29 @@ def test_cifar10_workflow_scripts_with_the_standardise_transform(tmp_path):
         found = list((run / "figures").glob(f"{name}.png")) + list(
             (run / "information" / "figures").glob(f"{name}.png"))
         assert found and found[0].stat().st_size > 5000, name
+
+
+def _peers_variants():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("peers_variants",
+                                                  SCRIPTS / "peers_variants.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_peers_table_of_a_kept_sweep_is_the_table_it_wrote(tmp_path):
+    # docs/runs/ keeps a sweep's points.csv, summary.csv and table_points.csv, not every
+    # run's test_presentations.csv: the table reads the activity from table_points.csv
+    kept = REPO_ROOT / "docs" / "runs" / "peers" / "full_epoch_mnist"
+    text = _peers_variants().table([kept], tmp_path / "again")
+    assert text == (kept / "table_table.md").read_text()
+
+
+def test_peers_table_without_activity_names_the_missing_file(tmp_path):
+    kept = REPO_ROOT / "docs" / "runs" / "peers" / "full_epoch_mnist"
+    for name in ("points.csv", "summary.csv"):
+        (tmp_path / name).write_text((kept / name).read_text())
+    with pytest.raises(SystemExit, match="test_presentations.csv"):
+        _peers_variants().table([tmp_path], tmp_path / "out")
