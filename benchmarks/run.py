@@ -52,8 +52,11 @@ def worker(config: dict) -> dict:
         out = reference.run(params, images[: config["train_images"]])
         return {**config, "train_ms_per_image": out["ms_per_image"],
                 "presentations": out["presentations"], **_memory()}
+    from diehlsim.devices import prefetch_distance
+
+    options = {"spike_queue": config["spike_queue"]} if "spike_queue" in config else {}
     return {**config, **_diehlsim(params, config, images, test_images), **_memory(),
-            "cpu": cpu_model()}
+            "prefetch_distance": prefetch_distance(options), "cpu": cpu_model()}
 
 
 def _diehlsim(params, config, images, test_images) -> dict:
@@ -297,13 +300,13 @@ def write_report(report: dict) -> None:
         if "error" in r:
             lines.append(f"| {r.get('cpu', cpu)} | {r['kind']} | {r['device']} | "
                          f"{r.get('threads', '')} | {r.get('layout', 'one')} | "
-                         f"{spike_queue(r)} | {r['neurons']} | failed: {r['error']} |")
+                         f"{delivery(r)} | {r['neurons']} | failed: {r['error']} |")
             continue
         long_run = {phase: long_run_ms_per_image(r, phase) for phase in ("train", "test")}
         layout = r.get("layout", "one") if r["kind"] == "diehlsim" else ""
         lines.append(f"| {r.get('cpu', cpu)} | {protocol(r)} | " + " | ".join(
             _cell(r.get(k)) for k in ("device", "threads")) + f" | {layout} | "
-            f"{spike_queue(r)} | " + " | ".join(
+            f"{delivery(r)} | " + " | ".join(
             _cell(r.get(k)) for k in ("neurons", "train_images", "build_s",
             "train_ms_per_image", "test_ms_per_image", "train_run_ms_per_image",
             "test_run_ms_per_image")) + " | " + " | ".join(
@@ -375,7 +378,7 @@ def projections(rows, cpu: str) -> list[str]:
         if projected is None:
             continue
         hours = projected["one_core_h"]
-        out.append(f"| {r['neurons']} | {r.get('layout', 'one')} | {spike_queue(r)} | "
+        out.append(f"| {r['neurons']} | {r.get('layout', 'one')} | {delivery(r)} | "
                    f"{projected['train_images']:,} | {hours:.1f} | "
                    f"{PROJECTION_CORES * hours:.0f} | {hours:.1f} |")
     return out
@@ -400,7 +403,7 @@ def speedups(rows) -> list[str]:
         for r, ratio in _ratios_to(ref, rows):
             out.append(f"- {r['neurons']} neurons, {r['device']} "
                        f"(threads {r.get('threads', 0)}, {r.get('layout', 'one')} input "
-                       f"layout, {spike_queue(r) or 'own'} spike queue): {ratio:.1f}x faster "
+                       f"layout, {delivery(r) or 'own'} spike queue): {ratio:.1f}x faster "
                        f"training "
                        f"({r['train_ms_per_image']:.1f} vs {ref['train_ms_per_image']:.0f} "
                        f"ms/image)")
@@ -413,6 +416,13 @@ def spike_queue(row: dict) -> str:
     if row.get("kind") != "diehlsim" or row.get("device") != "cpp_standalone":
         return ""
     return row.get("spike_queue", "brian2")
+
+
+def delivery(row: dict) -> str:
+    """The spike-queue column: the queue, and the event code's prefetch where it was on
+    (rows measured before it existed have none)."""
+    distance = row.get("prefetch_distance") if spike_queue(row) else None
+    return spike_queue(row) + (f", prefetch {distance}" if distance else "")
 
 
 def queue_ratios(rows) -> list[str]:
@@ -469,7 +479,7 @@ def against_bindsnet(rows) -> list[str]:
     for ref in theirs:
         for r, ratio in _ratios_to(ref, rows, _plain_cpp):
             out.append(f"- {r['neurons']} neurons, {protocol(ref)}: diehlsim "
-                       f"({r.get('layout', 'one')} input layout, {spike_queue(r)} spike "
+                       f"({r.get('layout', 'one')} input layout, {delivery(r)} spike "
                        f"queue) {_faster(ratio)} "
                        f"({r['train_ms_per_image']:.3g} vs "
                        f"{ref['train_ms_per_image']:.3g} ms/image)")
