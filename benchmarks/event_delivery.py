@@ -26,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from machine import cpu_model, run_worker
+from machine import cpu_model, run_worker, worker_or_report
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "event_delivery.json"
@@ -141,11 +141,7 @@ def main(argv=None) -> int:
     parser.add_argument("--chunks", type=int, default=2, help="timed chunks per process")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args(argv)
-    if args.worker:
-        print(json.dumps(worker(json.loads(args.worker))))
-        return 0
-    if args.report_only:
-        write_report(json.loads(RESULTS.read_text()))
+    if worker_or_report(args, worker, write_report, RESULTS):
         return 0
     from diehlsim import io
 

@@ -50,3 +50,16 @@ def run_worker(script, *args: str, python: str | None = None) -> dict:
         raise RuntimeError(f"{Path(script).name} {' '.join(args)} failed:\n"
                            f"{proc.stderr.strip()[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def worker_or_report(args, worker, write_report, results: Path) -> bool:
+    """The two modes of a harness besides measuring: ``--worker CONFIG`` (measure one
+    configuration in this process and print its JSON) and ``--report-only`` (write the
+    report again from the results file). True when one of them ran."""
+    if args.worker:
+        print(json.dumps(worker(json.loads(args.worker))))
+        return True
+    if args.report_only:
+        write_report(json.loads(Path(results).read_text()))
+        return True
+    return False

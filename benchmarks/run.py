@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from machine import cpu_model, run_worker
+from machine import cpu_model, run_worker, worker_or_report
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -243,11 +243,7 @@ def main(argv=None) -> int:
     parser.add_argument("--report-only", action="store_true",
                         help="write docs/benchmarks.md from benchmarks/results.json, no runs")
     args = parser.parse_args(argv)
-    if args.worker:
-        print(json.dumps(worker(json.loads(args.worker))))
-        return 0
-    if args.report_only:
-        write_report(json.loads(RESULTS.read_text()))
+    if worker_or_report(args, worker, write_report, RESULTS):
         return 0
     results = []
     for config in plan(args.sizes, args.train_images, not args.no_runtime,
