@@ -54,9 +54,15 @@ def worker(config: dict) -> dict:
                 "presentations": out["presentations"], **_memory()}
     from diehlsim.devices import prefetch_distance
 
-    options = {"spike_queue": config["spike_queue"]} if "spike_queue" in config else {}
     return {**config, **_diehlsim(params, config, images, test_images), **_memory(),
-            "prefetch_distance": prefetch_distance(options), "cpu": cpu_model()}
+            "prefetch_distance": prefetch_distance(_device_options(config)),
+            "cpu": cpu_model()}
+
+
+def _device_options(config: dict) -> dict:
+    """The simulator's device options of a configuration (the spike queue, when it names
+    one; every other option at its default)."""
+    return {"spike_queue": config["spike_queue"]} if "spike_queue" in config else {}
 
 
 def _diehlsim(params, config, images, test_images) -> dict:
@@ -77,10 +83,9 @@ def _diehlsim(params, config, images, test_images) -> dict:
     build_dir = Path(tempfile.mkdtemp(prefix="bench-build-"))
     state = initial_state(params, 0)
     start = time.perf_counter()
-    options = {"spike_queue": config["spike_queue"]} if "spike_queue" in config else {}
     sim = Simulator(params, config["device"], slots=slots, build_dir=build_dir,
                     threads=config.get("threads", 0), delays=state.delays,
-                    device_options=options)
+                    device_options=_device_options(config))
     build_s = time.perf_counter() - start
     if config["device"] == "runtime":
         # Cython compiles each code object the first time it runs (unless Brian2's cache has
