@@ -36,7 +36,7 @@ demo: install
 
 test: install
 	$(VENV)/bin/lint-imports --no-cache
-	DIEHLSIM_DATA=$(SHARED_DATA) $(PY) -m pytest -q -ra --durations=25 tests
+	DIEHLSIM_DATA=$(SHARED_DATA) $(PY) -m pytest -q -ra --durations=25 -n 2 --dist loadfile tests
 
 lint: install
 	$(VENV)/bin/ruff check diehlsim tests scripts benchmarks

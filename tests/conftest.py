@@ -71,16 +71,15 @@ def compile_cuda_objects(tmp_path, brian_state):
     return compile_objects
 
 
-# -- the whole CUDA project, compiled in the background -----------------------------------
-# Compiling the full cuda_standalone project is ~45 nvcc runs: minutes of CPU, most of it
-# in nvcc's front end. Serial tests leave a core idle much of the time (simulations and
-# analysis are single-threaded), so the build starts at collection, at the lowest CPU
-# priority, and its test is moved to the end of the run, where it waits for the result.
-BACKGROUND_CUDA_TEST = "test_cuda_build_compiles_with_nvcc_without_gpu"
-BACKGROUND_CUDA_OPTIONS = ("--device", "cuda_standalone", "--neurons", "10", "--input-size",
-                           "784", "--chunk", "2", "--compute-capability", "9.0")
+# -- the whole CUDA project --------------------------------------------------------------
+# Compiling the full cuda_standalone project is ~45 nvcc runs: minutes of CPU on one core,
+# most of it in nvcc's front end. `make test` runs the suite on two pytest-xdist workers
+# (--dist loadfile), so this test is moved to the front of the run: one worker compiles while
+# the other starts on the rest, instead of the build being the last thing left.
+FULL_CUDA_TEST = "test_cuda_build_compiles_with_nvcc_without_gpu"
+FULL_CUDA_OPTIONS = ("--device", "cuda_standalone", "--neurons", "10", "--input-size",
+                     "784", "--chunk", "2", "--compute-capability", "9.0")
 CUDA_BUILD_TIMEOUT_S = 3600
-_CUDA_BUILD = pytest.StashKey[dict]()
 
 
 def _cuda_toolchain_missing() -> str | None:
@@ -98,66 +97,31 @@ def _cuda_toolchain_missing() -> str | None:
     return None
 
 
-def _start_cuda_build() -> dict:
-    import subprocess
-    import sys
-    import tempfile
-
-    missing = _cuda_toolchain_missing()
-    if missing:
-        return {"skip": missing}
-    root = Path(tempfile.mkdtemp(prefix="diehlsim-test-cuda-"))
-    out = root / "cuda10"
-    log = open(root / "build.log", "w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "diehlsim", "build", *BACKGROUND_CUDA_OPTIONS, "--out", str(out)],
-        stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHONUNBUFFERED="1"),
-        preexec_fn=lambda: os.nice(19), start_new_session=True)
-    return {"process": process, "log": log, "root": root, "out": out}
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """After deselection (-m, -k): move the full CUDA build's test last and start its build."""
-    chosen = [item for item in items if item.name == BACKGROUND_CUDA_TEST]
-    if not chosen or config.option.collectonly:
-        return
-    items[:] = [item for item in items if item.name != BACKGROUND_CUDA_TEST] + chosen
-    config.stash[_CUDA_BUILD] = _start_cuda_build()
-
-
-def pytest_unconfigure(config):
-    import shutil
-    import signal
-
-    build = config.stash.get(_CUDA_BUILD, {})
-    if "process" not in build:
-        return
-    if build["process"].poll() is None:
-        os.killpg(build["process"].pid, signal.SIGKILL)
-        build["process"].wait()
-    build["log"].close()
-    shutil.rmtree(build["root"], ignore_errors=True)
+    """After deselection (-m, -k): move the full CUDA build's test to the front. Every xdist
+    worker collects and reorders alike, as xdist requires."""
+    chosen = [item for item in items if item.name == FULL_CUDA_TEST]
+    items[:] = chosen + [item for item in items if item.name != FULL_CUDA_TEST]
 
 
 @pytest.fixture
-def background_cuda_build(request):
-    """The background build's result: ``returncode``, ``output``, ``out`` (the project) and
-    ``waited`` (seconds this test waited for it); skips where the CUDA toolchain is missing."""
+def full_cuda_build(tmp_path):
+    """``diehlsim build`` of the 784 x 10 cuda_standalone project through the CLI:
+    ``returncode``, ``output``, ``out`` (the project) and ``seconds``; skips where the CUDA
+    toolchain is missing."""
     import subprocess
+    import sys
     import time
 
-    build = request.config.stash.get(_CUDA_BUILD, None)
-    if build is None:
-        pytest.fail("the background CUDA build did not start: run the test through pytest "
-                    "collection (tests/conftest.py starts it)")
-    if "skip" in build:
-        pytest.skip(build["skip"])
+    missing = _cuda_toolchain_missing()
+    if missing:
+        pytest.skip(missing)
+    out = tmp_path / "cuda10"
     start = time.perf_counter()
-    try:
-        build["process"].wait(timeout=CUDA_BUILD_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the CUDA build took longer than {CUDA_BUILD_TIMEOUT_S} s")
-    build["log"].seek(0)
-    return {"returncode": build["process"].returncode, "output": build["log"].read(),
-            "out": build["out"], "waited": time.perf_counter() - start}
+    done = subprocess.run(
+        [sys.executable, "-m", "diehlsim", "build", *FULL_CUDA_OPTIONS, "--out", str(out)],
+        capture_output=True, text=True, timeout=CUDA_BUILD_TIMEOUT_S,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    return {"returncode": done.returncode, "output": done.stdout + done.stderr, "out": out,
+            "seconds": time.perf_counter() - start}

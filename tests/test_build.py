@@ -1,8 +1,8 @@
 """``diehlsim build``: standalone C++ and CUDA projects, the protocol in their code, GPU checks.
 
 The C++ project is built through the CLI and its binary run once with run arguments. The
-CUDA project is generated and compiled with nvcc (no GPU needed; skipped without nvcc), in
-the background while the other tests run (tests/conftest.py). Generating CUDA code and the
+CUDA project is generated and compiled with nvcc (no GPU needed; skipped without nvcc), as
+the first test of the run (tests/conftest.py). Generating CUDA code and the
 no-GPU error need neither nvcc nor a GPU.
 """
 
@@ -250,10 +250,10 @@ def test_configure_sets_c17_compute_capability_and_curand(brian_state):
 # -- CUDA compiled with nvcc --------------------------------------------------------------
 @pytest.mark.cuda
 @pytest.mark.slow
-def test_cuda_build_compiles_with_nvcc_without_gpu(background_cuda_build):
+def test_cuda_build_compiles_with_nvcc_without_gpu(full_cuda_build):
     """``diehlsim build --device cuda_standalone`` through the CLI, compiled and linked with
-    nvcc: started at collection by tests/conftest.py, this test runs last and waits."""
-    build = background_cuda_build
+    nvcc (tests/conftest.py runs this test first)."""
+    build = full_cuda_build
     assert build["returncode"] == 0, build["output"][-6000:]
     out = build["out"]
     binary = out / "main"
@@ -268,8 +268,8 @@ def test_cuda_build_compiles_with_nvcc_without_gpu(background_cuda_build):
     manifest = json.loads((out / MANIFEST).read_text())
     assert manifest["compiled"] and manifest["options"]["compute_capability"] == "9.0"
     assert (manifest["device"], manifest["n_exc"], manifest["slots"]) == ("cuda_standalone", 10, 2)
-    print(f"\nCUDA project (784 x 10) compiled in the background (make "
-          f"{manifest['compile_s']} s); this test waited {build['waited']:.0f} s for it")
+    print(f"\nCUDA project (784 x 10) compiled (make {manifest['compile_s']} s, "
+          f"{build['seconds']:.0f} s in all)")
 
 
 def test_build_cli_passes_the_model_options_into_the_project(tmp_path):
