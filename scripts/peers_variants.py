@@ -14,6 +14,15 @@ a test image's accepted presentation and the presentations per image, and the di
 from the baseline paired by seed (mean +- sd, t and p of scipy.stats.ttest_rel). The sweep
 itself reports test accuracy only for its selected setting and the baseline; this table
 reads every point's test accuracy from points.csv.
+
+``grid`` puts the one-epoch tables of both datasets and the Capozzi et al. as-published runs
+into one table, encoder x excitatory neuron x E->E connection x protocol (the issue's
+"Report"):
+
+    python scripts/peers_variants.py grid \
+        --dataset mnist docs/runs/peers/full_epoch_mnist/table_points.csv ... \
+        --dataset fashion-mnist docs/runs/peers/full_epoch_fashion/table_points.csv ... \
+        --capozzi docs/runs/capozzi2023_published/summary.csv --out docs/runs/peers/one_epoch
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 from scipy import stats
 
-from diehlsim import api
+from diehlsim import api, io
 
 METRICS = ("accuracy_all", "accuracy_proportion", "validation_accuracy_all",
            "validation_accuracy_proportion")
@@ -106,6 +115,77 @@ def table(sweep_dirs: list[Path], out: Path) -> str:
     return text
 
 
+# What each variant of the sweeps is made of (docs/model.md, "The peers' variants").
+DIEHL_COOK = "Diehl & Cook"
+COMPONENTS = {
+    "baseline": ("Poisson", "adaptive threshold", "none"),
+    "lif": ("Poisson", "fixed threshold (LIF)", "none"),
+    "recurrent-w0.5": ("Poisson", "adaptive threshold", "fixed, 0.5"),
+    "dog-poisson": ("DoG on/off, Poisson", "adaptive threshold", "none"),
+    "periodic": ("Poisson, rate x (1 + 0.5 sin(2 pi 10 Hz t))", "adaptive threshold", "none"),
+    "latency": ("latency", "adaptive threshold", "none"),
+    "dog-latency": ("DoG on/off, latency", "adaptive threshold", "none"),
+}
+# Their network and protocol (docs/capozzi2023.md): one row per dataset, from its summary.
+CAPOZZI = ("Poisson, 128 Hz, 250 ms", "current-based, adaptive threshold, one spike per step",
+           "none", "Capozzi et al. as published")
+GRID_COLUMNS = ("dataset", "encoder", "excitatory neurons", "E->E", "protocol", "n",
+                "all vote (%)", "proportion (%)", "spikes / test image",
+                "all vote: diff vs Diehl & Cook baseline")
+
+
+def _dataset_points(tables: list[Path]) -> pd.DataFrame:
+    """The points of a dataset's kept tables (``table`` wrote them), each (variant, seed) once."""
+    points = pd.concat([pd.read_csv(t) for t in tables], ignore_index=True)
+    unknown = sorted(set(points["variant"]) - set(COMPONENTS))
+    if unknown:
+        raise SystemExit(f"no components listed for variant(s) {', '.join(unknown)}: add them "
+                         f"to COMPONENTS in {Path(__file__).name}")
+    if "baseline" not in set(points["variant"]):
+        raise SystemExit(f"{', '.join(map(str, tables))}: no baseline points to compare with")
+    return points.drop_duplicates(["variant", "seed"], keep="first")
+
+
+def _mean_sd(values: pd.Series) -> str:
+    return f"{values.mean():.2f} +- {values.std(ddof=1):.2f}"
+
+
+def _unpaired(values: pd.Series, baseline: pd.Series) -> str:
+    """A different network: nothing is shared between seeds of the same number (Welch's t)."""
+    t, p = stats.ttest_ind(values, baseline, equal_var=False)
+    return (f"{values.mean() - baseline.mean():+.2f} (unpaired, Welch t = {t:.2f}, p = "
+            f"{p:.3f}, n = {len(values)} and {len(baseline)})")
+
+
+def grid(datasets: list[tuple[str, list[Path]]], capozzi: Path, out: Path) -> str:
+    """One table of every one-epoch setting: the variants of the kept sweeps under the Diehl &
+    Cook protocol, and the Capozzi et al. network and protocol as published."""
+    published = pd.read_csv(capozzi)
+    rows = []
+    for dataset, tables in datasets:
+        points = _dataset_points(tables)
+        baseline = 100 * points.loc[points["variant"] == "baseline", "accuracy_all"]
+        for variant, group in points.groupby("variant", sort=False):
+            rows.append((dataset, *COMPONENTS[variant], DIEHL_COOK, len(group),
+                         _mean_sd(100 * group["accuracy_all"]),
+                         _mean_sd(100 * group["accuracy_proportion"]),
+                         _mean_sd(group["spikes_per_image"]),
+                         _paired(points, "variant", variant, "baseline", "accuracy_all")))
+        theirs = published[published["dataset"] == dataset]
+        if len(theirs):
+            rows.append((dataset, *CAPOZZI, len(theirs), _mean_sd(100 * theirs["all"]),
+                         _mean_sd(100 * theirs["prop"]), _mean_sd(theirs["spikes"]),
+                         _unpaired(100 * theirs["all"], baseline)))
+    table = pd.DataFrame(rows, columns=GRID_COLUMNS)
+    lines = ["| " + " | ".join(GRID_COLUMNS) + " |", "|---" * len(GRID_COLUMNS) + "|"]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
+    text = "\n".join(lines) + "\n"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    io.write_text(f"{out}_table.md", text)
+    io.write_csv(f"{out}_table.csv", table)
+    return text
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -117,7 +197,19 @@ def main(argv=None) -> int:
     tab.add_argument("sweep", type=Path, nargs="+",
                      help="sweep directories with the same grid axis; the first has the baseline")
     tab.add_argument("--out", type=Path, required=True, help="prefix of the written files")
+    both = commands.add_parser("grid", help="one table of the one-epoch settings of both "
+                                            "datasets and the Capozzi et al. as-published runs")
+    both.add_argument("--dataset", nargs="+", action="append", required=True,
+                      metavar=("NAME", "TABLE_POINTS"),
+                      help="a dataset and the table_points.csv files of its sweeps")
+    both.add_argument("--capozzi", type=Path, required=True,
+                      help="docs/runs/capozzi2023_published/summary.csv")
+    both.add_argument("--out", type=Path, required=True, help="prefix of the written files")
     args = parser.parse_args(argv)
+    if args.command == "grid":
+        print(grid([(name, [Path(t) for t in tables]) for name, *tables in args.dataset],
+                   args.capozzi, args.out))
+        return 0
     if args.command == "run":
         result = api.sweep(args.spec, args.out, workers=args.workers)
         return 0 if not getattr(result, "failed", None) else 1

@@ -85,3 +85,38 @@ def test_peers_table_without_activity_names_the_missing_file(tmp_path):
         (tmp_path / name).write_text((kept / name).read_text())
     with pytest.raises(SystemExit, match="test_presentations.csv"):
         _peers_variants().table([tmp_path], tmp_path / "out")
+
+
+PEERS = REPO_ROOT / "docs" / "runs" / "peers"
+CAPOZZI_SUMMARY = REPO_ROOT / "docs" / "runs" / "capozzi2023_published" / "summary.csv"
+
+
+def test_peers_grid_rows_are_the_kept_points_and_the_published_runs(tmp_path):
+    import pandas as pd
+
+    mnist = [PEERS / "full_epoch_mnist" / "table_points.csv",
+             PEERS / "full_epoch_mnist_periodic" / "table_points.csv"]  # repeats the baseline
+    _peers_variants().grid([("mnist", mnist)], CAPOZZI_SUMMARY, tmp_path / "grid")
+    table = pd.read_csv(tmp_path / "grid_table.csv")
+    kept = pd.read_csv(mnist[0])
+    baseline = 100 * kept.loc[kept["variant"] == "baseline", "accuracy_all"]
+    row = table[table["protocol"] == "Diehl & Cook"].iloc[0]
+    assert row["n"] == 3  # the baseline once, though both files list it
+    assert row["all vote (%)"] == f"{baseline.mean():.2f} +- {baseline.std(ddof=1):.2f}"
+    assert (table["encoder"] == "Poisson, rate x (1 + 0.5 sin(2 pi 10 Hz t))").sum() == 1
+    # theirs: the mean of the three seeds' full-test-set accuracy, and Welch's t against ours
+    theirs = pd.read_csv(CAPOZZI_SUMMARY).query("dataset == 'mnist'")["all"] * 100
+    row = table[table["protocol"] == "Capozzi et al. as published"].iloc[0]
+    assert row["all vote (%)"].startswith(f"{theirs.mean():.2f} +- ")
+    from scipy import stats
+    t = stats.ttest_ind(theirs, baseline, equal_var=False).statistic
+    assert f"Welch t = {t:.2f}" in row["all vote: diff vs Diehl & Cook baseline"]
+    assert (tmp_path / "grid_table.md").read_text().count("\n| mnist |") == len(table)
+
+
+def test_peers_grid_refuses_a_variant_it_cannot_describe(tmp_path):
+    points = (PEERS / "full_epoch_mnist" / "table_points.csv").read_text()
+    (tmp_path / "points.csv").write_text(points.replace("dog-poisson", "dog-mystery"))
+    with pytest.raises(SystemExit, match="dog-mystery.*COMPONENTS"):
+        _peers_variants().grid([("mnist", [tmp_path / "points.csv"])], CAPOZZI_SUMMARY,
+                               tmp_path / "grid")
