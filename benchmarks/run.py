@@ -422,8 +422,9 @@ def spike_queue(row: dict) -> str:
 def delivery(row: dict) -> str:
     """The spike-queue column: the queue, and the event code's prefetch where it was on
     (rows measured before it existed have none)."""
-    distance = row.get("prefetch_distance") if spike_queue(row) else None
-    return spike_queue(row) + (f", prefetch {distance}" if distance else "")
+    queue = spike_queue(row)
+    distance = row.get("prefetch_distance") if queue else None
+    return queue + (f", prefetch {distance}" if distance else "")
 
 
 def queue_ratios(rows) -> list[str]:

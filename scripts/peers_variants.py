@@ -80,6 +80,10 @@ def _points(sweep_dir: Path) -> pd.DataFrame:
     return points
 
 
+def _mean_sd(values: pd.Series) -> str:
+    return f"{values.mean():.2f} +- {values.std(ddof=1):.2f}"
+
+
 def table(sweep_dirs: list[Path], out: Path) -> str:
     """The table of one or more sweeps with the same axis; the first one's baseline."""
     sweep_dir = sweep_dirs[0]
@@ -93,18 +97,14 @@ def table(sweep_dirs: list[Path], out: Path) -> str:
              "test image | presentations / image | all: diff vs baseline (t, p) | "
              "proportion: diff (t, p) |", "|---" * 9 + "|"]
     for setting, rows in points.groupby(axis, sort=False):
-        def mean_sd(column, scale=100.0):
-            values = rows[column] * scale
-            return f"{values.mean():.2f} +- {values.std(ddof=1):.2f}"
-
         def diff(metric):
             return _paired(points, axis, setting, baseline, metric)
 
-        lines.append(f"| {setting} | {len(rows)} | {mean_sd('accuracy_all')} | "
-                     f"{mean_sd('accuracy_proportion')} | "
-                     f"{mean_sd('validation_accuracy_all')} | "
-                     f"{mean_sd('spikes_per_image', 1.0)} | "
-                     f"{mean_sd('presentations_per_image', 1.0)} | "
+        lines.append(f"| {setting} | {len(rows)} | {_mean_sd(100 * rows['accuracy_all'])} | "
+                     f"{_mean_sd(100 * rows['accuracy_proportion'])} | "
+                     f"{_mean_sd(100 * rows['validation_accuracy_all'])} | "
+                     f"{_mean_sd(rows['spikes_per_image'])} | "
+                     f"{_mean_sd(rows['presentations_per_image'])} | "
                      f"{diff('accuracy_all')} | {diff('accuracy_proportion')} |")
     text = "\n".join(lines) + "\n"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -144,10 +144,6 @@ def _dataset_points(tables: list[Path]) -> pd.DataFrame:
     if "baseline" not in set(points["variant"]):
         raise SystemExit(f"{', '.join(map(str, tables))}: no baseline points to compare with")
     return points.drop_duplicates(["variant", "seed"], keep="first")
-
-
-def _mean_sd(values: pd.Series) -> str:
-    return f"{values.mean():.2f} +- {values.std(ddof=1):.2f}"
 
 
 def _unpaired(values: pd.Series, baseline: pd.Series) -> str:

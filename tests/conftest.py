@@ -42,14 +42,10 @@ def compile_cuda_objects(tmp_path, brian_state):
     import subprocess
 
     from diehlsim import api
-    from diehlsim.devices import cuda
-    from diehlsim.errors import ToolchainError
 
-    pytest.importorskip("brian2cuda")
-    try:
-        cuda.find_nvcc()
-    except ToolchainError:
-        pytest.skip("nvcc is not installed: cannot compile CUDA code here")
+    missing = _cuda_toolchain_missing()
+    if missing:
+        pytest.skip(missing)
 
     def compile_objects(prefixes, n_exc=4, **build_kwargs):
         out = tmp_path / "cuda_project"
